@@ -1,0 +1,130 @@
+import type { Middleware, MiddlewareAPI, Reducer, StoreEnhancer } from '@reduxjs/toolkit'
+import type { CollectionConfig, RowsOf } from './collection'
+import { buildActions } from './redux/actions'
+import type { ReplicaActions } from './redux/actions'
+import { buildEnhancer } from './redux/enhancer'
+import type { ReplicaStoreExt } from './redux/enhancer'
+import { buildMiddleware } from './redux/middleware'
+import { buildReducer } from './redux/reducer'
+import type { ReplicaState } from './redux/reducer'
+import { buildCollectionSelectors, buildReplicaSelectors } from './redux/selectors'
+import type { CollectionSelectors, RootStateWith } from './redux/selectors'
+import type { EntityState } from './redux/entityState'
+import { memoryPersistence } from './store/persistence'
+import type { Persistence } from './store/persistence'
+import { createSyncEngine } from './sync/engine'
+import type { ReplicaHandle } from './sync/engine'
+import type { Transport } from './sync/transport'
+
+export interface ReplicaOptions<Collections extends Record<string, CollectionConfig<object>>, Path extends string> {
+  /**
+   * Where the replica's state sits in the store, and the prefix of its action types. Default `'replica'`.
+   * @example createReplica({ reducerPath: 'offline', ... }) // state.offline, 'offline/subscribe'
+   */
+  reducerPath?: Path
+  /**
+   * The collections to replicate, by name. Each gets a generated reducer and selectors.
+   * @example collections: { note: collection<Note>(), contact: {}, user: { primaryKey: 'uuid' } }
+   */
+  collections: Collections
+  /**
+   * How to reach the server.
+   * @example transport: httpTransport({ url: 'http://localhost:3000/replica' })
+   * @example transport: seedTransport({ url: '/offline/download_updated' })
+   */
+  transport: Transport
+  /**
+   * Where the local database lives. Default `memoryPersistence()` (nothing survives a reload).
+   * @example persistence: memoryPersistence()
+   */
+  persistence?: Persistence
+  /**
+   * Rows asked for per page. Default 250, as in the 2015 design; the server may cap it.
+   * @example pageSize: 1000
+   */
+  pageSize?: number
+  /**
+   * The clock, in milliseconds since the epoch. Default `Date.now`; swap it in tests.
+   * @example now: () => fakeClock.now()
+   */
+  now?: () => number
+}
+
+export interface Replica<Collections extends Record<string, CollectionConfig<object>>, Path extends string> {
+  reducerPath: Path
+  reducer: Reducer<ReplicaState<RowsOf<Collections>>>
+  middleware: Middleware
+  enhancer: StoreEnhancer<ReplicaStoreExt>
+  actions: ReplicaActions
+  selectors: {
+    [K in keyof Collections]: CollectionSelectors<RootStateWith<Path, RowsOf<Collections>>, RowsOf<Collections>[K]>
+  } & ReturnType<typeof buildReplicaSelectors<RootStateWith<Path, RowsOf<Collections>>>>
+}
+
+/** Collection names that would clash with the store-wide selectors or the local store's own tables. */
+const RESERVED = /^(_replica|selectSubscription$|selectSubscriptions$|selectHydration$)/
+
+/**
+ * Builds everything a store needs to replicate server data: reducer, middleware, enhancer,
+ * actions and selectors, in the manner of RTK Query's `createApi`.
+ *
+ * @example
+ * const replica = createReplica({ collections: { note: collection<Note>() }, transport: httpTransport({ url }) })
+ * const store = configureStore({
+ *   reducer: { [replica.reducerPath]: replica.reducer },
+ *   middleware: (gDM) => gDM().concat(replica.middleware),
+ *   enhancers: (gDE) => gDE().concat(replica.enhancer),
+ * })
+ * store.dispatch(replica.actions.subscribe({ collection: 'note', filter: { project_id: 7 } }))
+ */
+export function createReplica<
+  const Collections extends Record<string, CollectionConfig<object>>,
+  const Path extends string = 'replica',
+>(options: ReplicaOptions<Collections, Path>): Replica<Collections, Path> {
+  const reducerPath = (options.reducerPath ?? 'replica') as Path
+  const pageSize = options.pageSize ?? 250
+  if (!Number.isInteger(pageSize) || pageSize < 1) throw new TypeError(`pageSize must be a positive integer, got ${pageSize}`)
+  const names = Object.keys(options.collections)
+  if (names.length === 0) throw new TypeError('createReplica needs at least one collection')
+  const reserved = names.find((name) => RESERVED.test(name))
+  if (reserved) throw new TypeError(`"${reserved}" cannot name a collection: the replica uses it itself`)
+  const primaryKeys = Object.fromEntries(
+    names.map((name) => [name, (options.collections[name] as CollectionConfig<object>).primaryKey ?? 'id']),
+  ) as { [K in keyof Collections]: string }
+
+  const actions = buildActions(reducerPath)
+  const selectState = (state: RootStateWith<Path, RowsOf<Collections>>) => state[reducerPath]
+  const collectionSelectors = Object.fromEntries(
+    names.map((name) => [name, buildCollectionSelectors((state: RootStateWith<Path, RowsOf<Collections>>) => selectState(state).collections[name] as EntityState<object>, primaryKeys[name] as string)]),
+  )
+
+  let engine: ReturnType<typeof createSyncEngine> | undefined
+  const attach = (api: MiddlewareAPI) => {
+    if (engine) throw new Error('This replica already serves a store: call createReplica once per store')
+    engine = createSyncEngine(
+      {
+        actions,
+        transport: options.transport,
+        persistence: options.persistence ?? memoryPersistence(),
+        collections: Object.fromEntries(names.map((name) => [name, { primaryKey: primaryKeys[name] as string }])),
+        pageSize,
+        now: options.now ?? Date.now,
+      },
+      api,
+    )
+    return engine
+  }
+  const handle = (): ReplicaHandle => {
+    if (!engine) throw new Error('replica.middleware is not installed in this store')
+    return engine
+  }
+
+  return {
+    reducerPath,
+    reducer: buildReducer<RowsOf<Collections>>(actions, primaryKeys as { [K in keyof Collections]: string }),
+    middleware: buildMiddleware(actions, attach),
+    enhancer: buildEnhancer(handle),
+    actions,
+    selectors: { ...collectionSelectors, ...buildReplicaSelectors(selectState as never) } as Replica<Collections, Path>['selectors'],
+  }
+}

@@ -1,0 +1,49 @@
+import { createAction } from '@reduxjs/toolkit'
+import type { SerializedError } from '@reduxjs/toolkit'
+import type { Key } from '../protocol'
+import type { Scope } from '../subscriptions/scope'
+import type { Row } from '../sync/transport'
+
+/** A page applied to the local store, as one action (never one per row). */
+export interface PageAppliedPayload {
+  /** The subscription's identity (`scopeKey`). */
+  key: string
+  collection: string
+  upserted: Row[]
+  removed: Key[]
+  /** Changes in the page, applied or not (an older version is received but not applied). */
+  received: number
+  remaining?: number
+}
+
+/**
+ * The replica's action creators, their types prefixed with the reducer path (default `replica/`).
+ * All are plain and serializable; the middleware acts on `subscribe` and `unsubscribe`.
+ */
+export function buildActions(reducerPath: string) {
+  const type = (name: string) => `${reducerPath}/${name}`
+  return {
+    /**
+     * Ask for a collection's rows matching a filter; kept in sync until a matching `unsubscribe`.
+     * @example dispatch(replica.actions.subscribe({ collection: 'note', filter: { project_id: 7 } }))
+     */
+    subscribe: createAction<Scope>(type('subscribe')),
+    /** Release one `subscribe`; the sync stops when none is left. */
+    unsubscribe: createAction<Scope>(type('unsubscribe')),
+    /** Stored rows of one collection, loaded at start. */
+    hydrateCollection: createAction<{ collection: string; rows: Row[] }>(type('hydrateCollection')),
+    /** Hydration finished (or failed, with an error): local data is in Redux. */
+    hydrated: createAction<{ error?: SerializedError }>(type('hydrated')),
+    /** A subscription's pull started (status `syncing`). */
+    syncStarted: createAction<{ key: string }>(type('syncStarted')),
+    pageApplied: createAction<PageAppliedPayload>(type('pageApplied')),
+    /** The subscription caught up with the server (status `synced`). */
+    syncSucceeded: createAction<{ key: string; at: string }>(type('syncSucceeded')),
+    /** The subscription failed (status `error`). */
+    syncFailed: createAction<{ key: string; error: SerializedError }>(type('syncFailed')),
+    /** The subscription is not running any more (status back to `idle` unless it failed). */
+    syncStopped: createAction<{ key: string }>(type('syncStopped')),
+  }
+}
+
+export type ReplicaActions = ReturnType<typeof buildActions>

@@ -1,0 +1,137 @@
+import { createReducer } from '@reduxjs/toolkit'
+import type { Reducer, SerializedError, UnknownAction } from '@reduxjs/toolkit'
+import type { Filter, Key } from '../protocol'
+import { canonicalFilter, scopeKey } from '../subscriptions/scope'
+import type { ReplicaActions } from './actions'
+import { applyEntityChanges, emptyEntityState, entityStateFrom } from './entityState'
+import type { EntityState } from './entityState'
+
+/** Where a subscription stands. `synced`: its pull reached the end of the server's data. */
+export type SubscriptionStatus = 'idle' | 'syncing' | 'synced' | 'offline' | 'error'
+
+export interface SubscriptionState {
+  collection: string
+  filter: Filter
+  status: SubscriptionStatus
+  /** Changes received from the server since this subscription was first stored. */
+  received: number
+  /** Changes the server says are left, when it says. */
+  remaining?: number
+  /** ISO time of the last pull that reached the end of the server's data. */
+  lastSyncedAt?: string
+  error?: SerializedError
+}
+
+export interface HydrationState {
+  status: 'pending' | 'hydrated' | 'failed'
+  error?: SerializedError
+}
+
+/** The replica's slice of the Redux state: plain data only. */
+export interface ReplicaState<Rows extends Record<string, object> = Record<string, object>> {
+  collections: { [K in keyof Rows]: EntityState<Rows[K]> }
+  /** By subscription identity (`scopeKey`). */
+  subscriptions: Record<string, SubscriptionState>
+  hydration: HydrationState
+}
+
+/** Builds the replica's reducer: one generated reducer per collection, plus subscriptions and hydration. */
+export function buildReducer<Rows extends Record<string, object>>(
+  actions: ReplicaActions,
+  primaryKeys: { [K in keyof Rows]: string },
+): Reducer<ReplicaState<Rows>> {
+  type Collections = Record<string, EntityState<object>>
+  const collectionReducers = Object.entries(primaryKeys as Record<string, string>).map(
+    ([name, primaryKey]) => [name, buildCollectionReducer<object>(actions, name, primaryKey)] as const,
+  )
+  const subscriptions = buildSubscriptionsReducer(actions)
+  const hydration = buildHydrationReducer(actions)
+
+  const reducer = (state: ReplicaState | undefined, action: UnknownAction): ReplicaState => {
+    const before = state?.collections as Collections | undefined
+    let collections: Collections | undefined = before
+    for (const [name, reduce] of collectionReducers) {
+      const after = reduce(before?.[name], action)
+      if (after === before?.[name]) continue
+      collections = collections === before ? { ...before } : collections
+      ;(collections as Collections)[name] = after
+    }
+    const nextSubscriptions = subscriptions(state?.subscriptions, action)
+    const nextHydration = hydration(state?.hydration, action)
+    if (state && collections === before && nextSubscriptions === state.subscriptions && nextHydration === state.hydration) {
+      return state
+    }
+    return { collections: collections as Collections, subscriptions: nextSubscriptions, hydration: nextHydration }
+  }
+  return reducer as unknown as Reducer<ReplicaState<Rows>>
+}
+
+/** A collection's reducer, written without Immer: a draft of 100,000 rows costs a full copy per action. */
+function buildCollectionReducer<T extends object>(actions: ReplicaActions, name: string, primaryKey: string): Reducer<EntityState<T>> {
+  const keyOf = (row: T) => (row as Record<string, unknown>)[primaryKey] as Key
+  return (state = emptyEntityState<T>(), action: UnknownAction) => {
+    if (actions.pageApplied.match(action) && action.payload.collection === name) {
+      const { upserted, removed } = action.payload
+      return applyEntityChanges(state, upserted as unknown as T[], removed, keyOf)
+    }
+    if (actions.hydrateCollection.match(action) && action.payload.collection === name) {
+      return entityStateFrom(action.payload.rows as unknown as T[], keyOf)
+    }
+    return state
+  }
+}
+
+function buildSubscriptionsReducer(actions: ReplicaActions) {
+  const initial: Record<string, SubscriptionState> = {}
+  return createReducer(initial, (builder) =>
+    builder
+      .addCase(actions.subscribe, (state, { payload }) => {
+        state[scopeKey(payload)] ??= {
+          collection: payload.collection,
+          filter: canonicalFilter(payload.filter),
+          status: 'idle',
+          received: 0,
+        }
+      })
+      .addCase(actions.syncStarted, (state, { payload }) => {
+        const subscription = state[payload.key]
+        if (!subscription) return
+        subscription.status = 'syncing'
+        delete subscription.error
+      })
+      .addCase(actions.pageApplied, (state, { payload }) => {
+        const subscription = state[payload.key]
+        if (!subscription) return
+        subscription.received += payload.received
+        if (payload.remaining === undefined) delete subscription.remaining
+        else subscription.remaining = payload.remaining
+      })
+      .addCase(actions.syncSucceeded, (state, { payload }) => {
+        const subscription = state[payload.key]
+        if (!subscription) return
+        subscription.status = 'synced'
+        subscription.lastSyncedAt = payload.at
+        if (subscription.remaining !== undefined) subscription.remaining = 0
+        delete subscription.error
+      })
+      .addCase(actions.syncFailed, (state, { payload }) => {
+        const subscription = state[payload.key]
+        if (!subscription) return
+        subscription.status = 'error'
+        subscription.error = payload.error
+      })
+      .addCase(actions.syncStopped, (state, { payload }) => {
+        const subscription = state[payload.key]
+        if (subscription && subscription.status !== 'error') subscription.status = 'idle'
+      }),
+  )
+}
+
+function buildHydrationReducer(actions: ReplicaActions) {
+  const initial: HydrationState = { status: 'pending' }
+  return createReducer(initial, (builder) =>
+    builder.addCase(actions.hydrated, (_state, { payload }) =>
+      payload.error ? { status: 'failed', error: payload.error } : { status: 'hydrated' },
+    ),
+  )
+}

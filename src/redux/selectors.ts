@@ -1,0 +1,94 @@
+import type { Filter, Key } from '../protocol'
+import { canonicalFilter, matchesFilter, scopeKey } from '../subscriptions/scope'
+import type { Scope } from '../subscriptions/scope'
+import { entityById } from './entityState'
+import type { EntityState } from './entityState'
+import type { HydrationState, ReplicaState, SubscriptionState } from './reducer'
+
+/** A store state that holds the replica under `reducerPath`. */
+export type RootStateWith<P extends string, Rows extends Record<string, object>> = { [K in P]: ReplicaState<Rows> }
+
+/** Selectors of one collection, in the shape of `createEntityAdapter`'s. */
+export interface CollectionSelectors<S, T> {
+  /** Every row, in an unspecified but stable order; the same array until the collection changes. */
+  selectAll(state: S): T[]
+  selectById(state: S, id: Key): T | undefined
+  selectIds(state: S): Key[]
+  /** Rows by key (as a string); the same object until the collection changes. */
+  selectEntities(state: S): Record<string, T>
+  selectTotal(state: S): number
+  /**
+   * Rows matching a filter, with the server's semantics (scalar: equality, array: IN). Memoized per
+   * filter, so `useSelector((s) => selectWhere(s, { project_id: 7 }))` keeps its array until the
+   * collection changes, although the filter object is new on each render.
+   */
+  selectWhere(state: S, filter: Filter): T[]
+}
+
+const NO_SUBSCRIPTION: SubscriptionState = Object.freeze({
+  collection: '',
+  filter: {},
+  status: 'idle',
+  received: 0,
+}) as SubscriptionState
+
+/** Filtered lists kept per collection state; a new state starts a new cache. At most this many filters each. */
+const MAX_FILTERS_PER_STATE = 64
+
+export function buildCollectionSelectors<S, T>(select: (state: S) => EntityState<T>, primaryKey: string): CollectionSelectors<S, T> {
+  const all = memoizeByState((entities: EntityState<T>) => entities.shards.flatMap((shard) => Object.values(shard)))
+  const byKey = memoizeByState((entities: EntityState<T>) => Object.assign({}, ...entities.shards) as Record<string, T>)
+  const ids = memoizeByState((entities: EntityState<T>) =>
+    all(entities).map((row) => (row as Record<string, unknown>)[primaryKey] as Key),
+  )
+  const filtered = new WeakMap<EntityState<T>, Map<string, T[]>>()
+
+  return {
+    selectAll: (state) => all(select(state)),
+    selectById: (state, id) => entityById(select(state), id),
+    selectIds: (state) => ids(select(state)),
+    selectEntities: (state) => byKey(select(state)),
+    selectTotal: (state) => select(state).total,
+    selectWhere(state, filter) {
+      const entities = select(state)
+      let cache = filtered.get(entities)
+      if (!cache) filtered.set(entities, (cache = new Map()))
+      const canonical = canonicalFilter(filter)
+      const key = JSON.stringify(canonical)
+      let rows = cache.get(key)
+      if (!rows) {
+        if (cache.size >= MAX_FILTERS_PER_STATE) cache.clear()
+        rows = all(entities).filter((row) => matchesFilter(row as Record<string, unknown>, canonical))
+        cache.set(key, rows)
+      }
+      return rows
+    },
+  }
+}
+
+/** Store-wide selectors: subscription status and hydration. */
+export function buildReplicaSelectors<S>(select: (state: S) => ReplicaState) {
+  return {
+    /**
+     * Where one subscription stands; `idle` with zero counts if it was never subscribed.
+     * @example selectSubscription(state, { collection: 'note', filter: { project_id: 7 } }).status
+     */
+    selectSubscription: (state: S, scope: Scope): SubscriptionState =>
+      select(state).subscriptions[scopeKey(scope)] ?? NO_SUBSCRIPTION,
+    /** Every subscription by identity. */
+    selectSubscriptions: (state: S): Record<string, SubscriptionState> => select(state).subscriptions,
+    selectHydration: (state: S): HydrationState => select(state).hydration,
+  }
+}
+
+function memoizeByState<T, R>(compute: (entities: EntityState<T>) => R): (entities: EntityState<T>) => R {
+  let lastInput: EntityState<T> | undefined
+  let lastOutput: R
+  return (entities) => {
+    if (entities !== lastInput) {
+      lastOutput = compute(entities)
+      lastInput = entities
+    }
+    return lastOutput
+  }
+}

@@ -1,0 +1,56 @@
+import type { Filter, Json, Key, Version } from '../protocol'
+
+/** A row as the client holds it: the server's fields, plain JSON. */
+export type Row = Record<string, Json>
+
+/**
+ * One change in a page: a row's new state, or a tombstone (`deleted`) saying the row was deleted
+ * or left the subscription's filter.
+ */
+export type Change =
+  | { key: Key; version: Version; deleted: false; row: Row }
+  | { key: Key; version: Version; deleted: true }
+
+/** Where a subscription's stream stands; opaque to the client, stored next to the data. */
+export type Checkpoint = Json
+
+/** What a pull asks for. */
+export interface PullRequest {
+  collection: string
+  filter: Filter
+  /** The checkpoint of the last applied page, or null to start from the beginning. */
+  checkpoint: Checkpoint | null
+  /** Page size the client would like; servers may send fewer. */
+  limit: number
+  /** Name of the primary-key field in this collection's rows. */
+  primaryKey: string
+  /** Aborts the request when the subscription stops. */
+  signal: AbortSignal
+}
+
+/** One page: changes in the server's order and the checkpoint after them. */
+export interface PullResult {
+  changes: Change[]
+  checkpoint: Checkpoint | null
+  /** True while more changes are available right now. */
+  hasMore: boolean
+  /** Changes left after this page, when the server says. */
+  remaining?: number
+}
+
+/**
+ * How the replicator talks to a server, in the shape of RxDB's pull handler:
+ * `(checkpoint, batchSize) -> { documents, checkpoint }`. A transport validates what it receives
+ * and throws a `ReplicaError` (code `malformed_page`) rather than return a page it cannot vouch for.
+ *
+ * @example
+ * const transport: Transport = {
+ *   async pull({ collection, checkpoint, limit }) {
+ *     const { changes, next, more } = await myApi.changes(collection, checkpoint, limit)
+ *     return { changes, checkpoint: next, hasMore: more }
+ *   },
+ * }
+ */
+export interface Transport {
+  pull(request: PullRequest): Promise<PullResult>
+}
