@@ -1,7 +1,7 @@
 import type { MiddlewareAPI } from '@reduxjs/toolkit'
 import { ReplicaError, toSerializedError } from '../errors'
 import type { ReplicaActions } from '../redux/actions'
-import { openLocalStore } from '../store/localStore'
+import { openAndHydrate } from '../redux/hydrate'
 import type { LocalStore } from '../store/localStore'
 import type { Persistence } from '../store/persistence'
 import { canonicalFilter, describeFilterProblem, scopeKey } from '../subscriptions/scope'
@@ -50,20 +50,7 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Repl
   let closed = false
   const dispatch: MiddlewareAPI['dispatch'] = (action) => (closed ? action : api.dispatch(action))
 
-  const opened = openLocalStore({ persistence: config.persistence, collections: config.collections })
-  const hydrated: Promise<LocalStore> = opened.then(
-    (store) => {
-      for (const collection of Object.keys(config.collections)) {
-        dispatch(actions.hydrateCollection({ collection, rows: store.readAll(collection) }))
-      }
-      dispatch(actions.hydrated({}))
-      return store
-    },
-    (error: unknown) => {
-      dispatch(actions.hydrated({ error: toSerializedError(error) }))
-      throw error
-    },
-  )
+  const hydrated = openAndHydrate({ persistence: config.persistence, collections: config.collections }, actions, dispatch)
   // A failed open is reported through state; callers of whenHydrated() still see the rejection.
   hydrated.catch(() => {})
 
