@@ -1,7 +1,6 @@
 import Loki from 'lokijs'
 import { ReplicaError } from '../errors'
 import type { Filter, Key, Version } from '../protocol'
-import { matchesFilter } from '../subscriptions/scope'
 import type { Change, Checkpoint, Row } from '../sync/transport'
 import type { Persistence } from './persistence'
 import { compareVersions } from './versions'
@@ -9,6 +8,8 @@ import { compareVersions } from './versions'
 /** A subscription as the local store keeps it, next to the data it brought. */
 export interface StoredSubscription {
   key: string
+  /** A short number naming the subscription in its rows' holder lists. */
+  id: number
   collection: string
   filter: Filter
   /** Where its stream stands; null before the first page. */
@@ -27,7 +28,7 @@ export interface AppliedPage {
 
 /** A page to apply: its changes plus where the stream stands after them. */
 export interface PageToApply {
-  subscription: Omit<StoredSubscription, 'checkpoint' | 'received'>
+  subscription: Pick<StoredSubscription, 'key' | 'collection' | 'filter'>
   changes: Change[]
   checkpoint: Checkpoint | null
 }
@@ -45,7 +46,8 @@ export interface LocalStore {
   /**
    * Writes a page's changes and its checkpoint in one synchronous step, so any snapshot of the
    * database holds both or neither. A row replaces the held one only if its version is newer;
-   * applying the same page twice changes nothing.
+   * applying the same page twice changes nothing. A tombstone takes the row from this subscription;
+   * the row goes when no subscription holds it any more.
    */
   applyPage(page: PageToApply): AppliedPage
   /** Saves everything applied so far. */
@@ -60,11 +62,17 @@ export interface LocalStoreOptions {
   collections: Record<string, { primaryKey: string }>
 }
 
-/** A stored row: key as string (Loki's unique index compares strings), version, the row itself. */
+/**
+ * A stored row: key as string (Loki's unique index compares strings), version, the row itself, and
+ * the ids of the subscriptions whose streams hold it. Holders make overlapping subscriptions
+ * converge: a row that leaves one filter stays while another subscription still holds it, and a
+ * delete removes it once every holder's stream has brought the tombstone.
+ */
 interface StoredRow {
   k: string
   v: Version
   r: Row
+  s: number[]
 }
 
 type Collection<T extends object> = Loki.Collection<T>
@@ -113,37 +121,44 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
     applyPage({ subscription, changes, checkpoint }) {
       const collection = collectionOf(subscription.collection)
       const { primaryKey } = options.collections[subscription.collection] as { primaryKey: string }
-      const others = subscriptions.data
-        .filter((doc) => doc.collection === subscription.collection && doc.key !== subscription.key)
-        .map((doc) => doc.filter)
+      let stored = subscriptions.by('key', subscription.key)
+      if (!stored) {
+        const id = subscriptions.data.reduce((max, doc) => Math.max(max, doc.id), 0) + 1
+        stored = subscriptions.insert({ ...subscription, id, checkpoint: null, received: 0 }) as StoredSubscription
+      }
+      const holder = stored.id
       const applied: AppliedPage = { upserted: [], removed: [] }
       for (const change of lastChangePerKey(changes)) {
         const k = String(change.key)
         const held = collection.by('k', k)
-        if (held && compareVersions(change.version, held.v) <= 0) continue
         if (change.deleted) {
-          // Another subscription that still sees this row decides about it through its own stream.
-          if (!held || others.some((filter) => matchesFilter(held.r, filter))) continue
+          if (!held || !held.s.includes(holder)) continue
+          held.s = held.s.filter((id) => id !== holder)
+          if (held.s.length > 0) {
+            collection.update(held)
+            continue
+          }
           collection.remove(held)
           applied.removed.push(held.r[primaryKey] as Key)
-        } else if (held) {
-          held.v = change.version
-          held.r = change.row
-          collection.update(held)
+        } else if (!held) {
+          collection.insert({ k, v: change.version, r: change.row, s: [holder] })
           applied.upserted.push(change.row)
         } else {
-          collection.insert({ k, v: change.version, r: change.row })
-          applied.upserted.push(change.row)
+          const newer = compareVersions(change.version, held.v) > 0
+          const holds = held.s.includes(holder)
+          if (!newer && holds) continue
+          if (!holds) held.s = [...held.s, holder]
+          if (newer) {
+            held.v = change.version
+            held.r = change.row
+            applied.upserted.push(change.row)
+          }
+          collection.update(held)
         }
       }
-      const stored = subscriptions.by('key', subscription.key)
-      if (stored) {
-        stored.checkpoint = checkpoint
-        stored.received += changes.length
-        subscriptions.update(stored)
-      } else {
-        subscriptions.insert({ ...subscription, checkpoint, received: changes.length })
-      }
+      stored.checkpoint = checkpoint
+      stored.received += changes.length
+      subscriptions.update(stored)
       return applied
     },
 
@@ -178,6 +193,6 @@ function lastChangePerKey(changes: Change[]): Iterable<Change> {
 
 function copySubscription(doc: StoredSubscription | null | undefined): StoredSubscription | undefined {
   if (!doc) return undefined
-  const { key, collection, filter, checkpoint, received } = doc
-  return { key, collection, filter, checkpoint, received }
+  const { key, id, collection, filter, checkpoint, received } = doc
+  return { key, id, collection, filter, checkpoint, received }
 }
