@@ -29,7 +29,7 @@ export function collection<T extends object>(options: { primaryKey?: keyof T & s
 }
 
 /** The row type a collection config carries. */
-export type RowOf<C> = C extends { readonly [rowType]?: infer T } ? (unknown extends T ? DefaultRow : T & object) : DefaultRow
+export type RowOf<C> = C extends { readonly [rowType]?: infer T } ? (unknown extends T ? DefaultRow : T extends object ? T : never) : DefaultRow
 
 /** Row types by collection name. */
 export type RowsOf<Collections> = { [K in keyof Collections]: RowOf<Collections[K]> }
