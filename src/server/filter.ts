@@ -1,0 +1,83 @@
+import type { JsonPrimitive } from '../protocol.js'
+import { ReplicaError, badFilter, badRequest, preview } from './errors.js'
+import type { Clause } from './types.js'
+
+/** Caps on a client's filter. Every breach is a 4xx, checked before any SQL is built. */
+export interface FilterLimits {
+  maxFilterFields: number
+  maxInValues: number
+  maxValueLength: number
+}
+
+/** Parse a JSON query parameter; malformed JSON is the client's mistake (400 bad_request). */
+export function parseJsonParam(text: string, name: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw badRequest(`${name} is not valid JSON`)
+  }
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+
+function scalar(v: unknown, field: string, limits: FilterLimits): JsonPrimitive {
+  if (v === null || typeof v === 'boolean') return v
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw badFilter(`filter value of ${preview(field)} is not a finite number`)
+    return v
+  }
+  if (typeof v === 'string') {
+    if (v.length > limits.maxValueLength) throw badFilter(`filter value of ${preview(field)} is longer than ${limits.maxValueLength} characters`)
+    return v
+  }
+  throw badFilter(`filter value of ${preview(field)} must be a string, number, boolean, null, or an array of those`)
+}
+
+/**
+ * Turn a client's filter into clauses. Keys are checked against the allow-list with a Set, so
+ * `__proto__`, `constructor` and friends are just unlisted names (403 filter_not_allowed).
+ */
+export function filterClauses(filter: unknown, allowed: ReadonlySet<string>, limits: FilterLimits): Clause[] {
+  if (filter === undefined || filter === null) return []
+  if (!isPlainObject(filter)) throw badFilter('filter must be a JSON object')
+  const fields = Object.keys(filter)
+  if (fields.length > limits.maxFilterFields) throw badFilter(`filter has more than ${limits.maxFilterFields} fields`)
+  let total = 0
+  const clauses: Clause[] = []
+  for (const field of fields) {
+    if (!allowed.has(field)) throw new ReplicaError(403, 'filter_not_allowed', `filtering on ${JSON.stringify(preview(field))} is not allowed`)
+    const raw = filter[field]
+    if (Array.isArray(raw)) {
+      total += raw.length
+      if (total > limits.maxInValues) throw badFilter(`filter has more than ${limits.maxInValues} values`)
+      clauses.push({ field, values: raw.map((v) => scalar(v, field, limits)) })
+    } else {
+      total += 1
+      clauses.push({ field, values: [scalar(raw, field, limits)] })
+    }
+  }
+  return clauses
+}
+
+/**
+ * Turn `authorize`'s answer into clauses. It is the server's own code, so a malformed scope is a
+ * bug (500), not the client's fault.
+ */
+export function scopeClauses(scope: unknown, tracked: readonly string[], collection: string): Clause[] {
+  if (!isPlainObject(scope)) throw new Error(`redux-replica: authorize returned a non-object scope for ${collection}`)
+  const clauses: Clause[] = []
+  for (const [field, raw] of Object.entries(scope)) {
+    if (!tracked.includes(field)) {
+      throw new Error(`redux-replica: authorize scoped ${collection} by ${JSON.stringify(field)}, which is neither filterable nor a scopeField`)
+    }
+    const values = Array.isArray(raw) ? raw : [raw]
+    for (const v of values) {
+      if (!(v === null || ['string', 'number', 'boolean'].includes(typeof v))) {
+        throw new Error(`redux-replica: authorize returned a non-scalar scope value for ${collection}.${field}`)
+      }
+    }
+    clauses.push({ field, values: values as JsonPrimitive[] })
+  }
+  return clauses
+}

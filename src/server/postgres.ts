@@ -1,0 +1,140 @@
+import pg from 'pg'
+import type { Pool, PoolClient } from 'pg'
+import { createHash } from 'node:crypto'
+import { countStatement, pullStatement, rowJsonSql, seedStatements, writeStatement, type Statement } from './queries.js'
+import { installPostgresSql } from './postgres-schema.js'
+import { lit, q, type Dialect } from './sql.js'
+import { memoizePrepare, resolveTable } from './tables.js'
+import type { CollectionsConfig, ReplicaSource, TableInfo } from './types.js'
+
+/** Options of {@link postgresSource}. */
+export interface PostgresSourceOptions {
+  /**
+   * A pg Pool to use (not closed by `close()`), or
+   * @example postgresSource({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) })
+   */
+  pool?: Pool
+  /**
+   * a connection string to open a pool of our own (closed by `close()`).
+   * @example postgresSource({ connectionString: 'postgres://postgres@127.0.0.1/test' })
+   */
+  connectionString?: string
+  /**
+   * Schema of the replicated tables and of the objects the install creates.
+   * @default the connection's search_path
+   * @example postgresSource({ pool, schema: 'app' })
+   */
+  schema?: string
+}
+
+// json_build_object takes at most 100 arguments.
+const PAIRS_PER_CALL = 50
+
+export function postgresDialect(schema: string | undefined): Dialect {
+  return {
+    name: 'postgres',
+    ph: (n) => `$${n}`,
+    bind: (v) => v,
+    table: (name) => (schema ? `${q(schema)}.${q(name)}` : q(name)),
+    isDeleted: (col) => col,
+    jsonObject(pairs) {
+      const calls: string[] = []
+      for (let i = 0; i < pairs.length; i += PAIRS_PER_CALL) {
+        calls.push(`json_build_object(${pairs.slice(i, i + PAIRS_PER_CALL).map(([k, e]) => `${lit(k)}, ${e}`).join(', ')})`)
+      }
+      return calls.length === 1 ? `${calls[0]}::text` : `(${calls.map((c) => `${c}::jsonb`).join(' || ')})::text`
+    },
+    jsonTrue: 'true',
+    // The horizon is taken in the same statement (same snapshot) as the rows it guards.
+    readPrefix: 'WITH h AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS x) ',
+    servable: (col) => `${col} < (SELECT x FROM h)`,
+  }
+}
+
+type Queryable = Pick<Pool, 'query'>
+
+/**
+ * PostgreSQL through pg: the path past one machine (any number of stateless handlers over one
+ * database). See docs/server.md for how versions are assigned without missing slow transactions.
+ *
+ * @example
+ * const source = postgresSource({ connectionString: process.env.DATABASE_URL, schema: 'public' })
+ * const replica = createReplicaHandler({ source, collections, authorize })
+ */
+export function postgresSource(options: PostgresSourceOptions): ReplicaSource & { readonly pool: Pool } {
+  if (!options.pool && !options.connectionString) throw new Error('redux-replica: postgresSource needs pool or connectionString')
+  const owned = !options.pool
+  const pool: Pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString })
+  const schema = options.schema
+  const d = postgresDialect(schema)
+
+  const run = async (st: Statement, via: Queryable = pool): Promise<unknown[][]> => {
+    // Named (server-side prepared) only for small shapes, so long IN lists do not pile up plans.
+    const name = st.params.length <= 32 ? `rr_${createHash('sha1').update(st.sql).digest('base64url').slice(0, 20)}` : undefined
+    const r = await via.query({ text: st.sql, values: st.params, rowMode: 'array', ...(name ? { name } : {}) })
+    return r.rows as unknown[][]
+  }
+
+  const prepare = memoizePrepare(async (collections: CollectionsConfig) => {
+    const client: PoolClient = await pool.connect()
+    const tables = new Map<string, TableInfo>()
+    try {
+      await client.query('BEGIN')
+      // Two processes installing at once would trip over each other's DROP/CREATE TRIGGER.
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`redux-replica install ${schema ?? ''}`])
+      for (const [name, config] of Object.entries(collections)) {
+        const table = config.table ?? name
+        const cols = await client.query<{ name: string; type: string }>(
+          `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type FROM pg_attribute a
+           WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
+          [d.table(table)],
+        )
+        const info = resolveTable(name, config, cols.rows)
+        for (const sql of installPostgresSql(d, info, schema)) await client.query(sql)
+        tables.set(name, { ...info, allColumns: new Set([...info.allColumns, '_version', '_deleted']) })
+      }
+      await client.query('COMMIT')
+      return tables
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {})
+      throw e
+    } finally {
+      client.release()
+    }
+  })
+
+  return {
+    dialect: 'postgres',
+    pool,
+    prepare,
+    async pull(plan) {
+      return (await run(pullStatement(d, plan))).map((r) => ({
+        json: r[0] as string,
+        v: Number(r[1]),
+        id: r[2] as string | number,
+      }))
+    },
+    async countAfter(plan) {
+      return Number((await run(countStatement(d, plan)))[0]![0])
+    },
+    async seedPage(plan) {
+      const { page, count } = seedStatements(d, plan)
+      const [rows, n] = await Promise.all([run(page), count ? run(count) : Promise.resolve(null)])
+      const last = rows.at(-1)
+      return {
+        json: rows.map((r) => r[0] as string),
+        last: last ? [last[1] as string, last[2] as string | number] : null,
+        count: n ? Number(n[0]![0]) : null,
+      }
+    },
+    async write(table, op, via) {
+      const st = writeStatement(d, table, op)
+      const sql = `WITH w AS (${st.sql} RETURNING *) ${rowJsonSql(d, table, 'w')}`
+      const rows = await run({ sql, params: st.params }, (via as Queryable | undefined) ?? pool)
+      return rows.length ? (JSON.parse(rows[0]![0] as string) as Record<string, unknown>) : null
+    },
+    async close() {
+      if (owned) await pool.end()
+    },
+  }
+}

@@ -1,0 +1,56 @@
+import { badLimit, badRequest, preview } from './errors.js'
+import { filterClauses, parseJsonParam } from './filter.js'
+import { authorizeCollection, json, type Context, type ReplicaAnswer, type ReplicaRequest } from './context.js'
+
+/** `GET <base>/pull?collection&filter&cursor&limit` (docs/protocol.md). */
+
+/** A query parameter that may appear at most once (a repeated one is ambiguous, so refused). */
+export function single(params: URLSearchParams, name: string): string | null {
+  const all = params.getAll(name)
+  if (all.length > 1) throw badRequest(`${name} given more than once`)
+  return all[0] ?? null
+}
+
+const DIGITS = /^[0-9]{1,9}$/
+
+function parseLimit(text: string | null, ctx: Context): number {
+  if (text === null || text === '') return ctx.defaultPageSize
+  if (!DIGITS.test(text)) throw badLimit(`limit must be an integer from 1 to ${ctx.maxPageSize}, got ${JSON.stringify(preview(text, 20))}`)
+  const n = Number(text)
+  if (n < 1 || n > ctx.maxPageSize) throw badLimit(`limit must be an integer from 1 to ${ctx.maxPageSize}, got ${n}`)
+  return n
+}
+
+export async function handlePull(ctx: Context, request: ReplicaRequest): Promise<ReplicaAnswer> {
+  const params = request.url.searchParams
+  const collection = single(params, 'collection')
+  if (!collection) throw badRequest('collection is required')
+  const filterText = single(params, 'filter')
+  const cursorText = single(params, 'cursor')
+  const limitText = single(params, 'limit')
+
+  const { table, scope } = await authorizeCollection(ctx, request, collection)
+  const filter = filterText === null || filterText === '' ? [] : filterClauses(parseJsonParam(filterText, 'filter'), table.filterable, ctx.limits)
+  const limit = parseLimit(limitText, ctx)
+  const after = cursorText === null || cursorText === '' ? null : ctx.codec.decode(collection, cursorText)
+
+  // The caller's scope is ANDed with its filter: a filter can only narrow what the scope allows.
+  const clauses = [...filter, ...scope]
+  const rows = await ctx.source.pull({ table, clauses, after, limit })
+  const hasMore = rows.length > limit
+  if (hasMore) rows.length = limit
+  const last = rows.at(-1)
+  const next = last ? { v: Number(last.v), id: last.id } : null
+  const cursor = next ? ctx.codec.encode(collection, next) : after ? cursorText : null
+  let tail = ''
+  // Counting is O(rows after the cursor): on every page of a long sync it costs several times the
+  // pull itself (docs/server.md), so by default only the first page (no cursor) pays for it.
+  if (!hasMore && ctx.remaining !== false) tail = ',"remaining":0'
+  else if (ctx.remaining === true || (ctx.remaining === 'first' && !after)) {
+    tail = `,"remaining":${await ctx.source.countAfter({ table, clauses, after: next, limit })}`
+  }
+  let body = '{"rows":['
+  for (let i = 0; i < rows.length; i++) body += (i ? ',' : '') + rows[i]!.json
+  body += `],"cursor":${JSON.stringify(cursor)},"hasMore":${hasMore}${tail}}`
+  return json(200, body)
+}

@@ -1,0 +1,149 @@
+import { DELETED_COL, LOG_SUFFIX, Params, VERSION_COL, clausesSql, lit, newCol, oldCol, q, type Dialect } from './sql.js'
+import type { PullPlan, SeedPlan, TableInfo } from './types.js'
+
+/**
+ * The read statements, built once per request shape from configuration and bound values.
+ * The database renders each row as JSON text, so the handler only joins strings: no row objects
+ * are built in JavaScript, and `_deleted` never leaks onto a live row.
+ */
+
+export interface Statement {
+  sql: string
+  params: unknown[]
+}
+
+const and = (parts: Array<string | null>) => {
+  const kept = parts.filter((p): p is string => p !== null)
+  return kept.length ? ` WHERE ${kept.join(' AND ')}` : ''
+}
+
+function dataJson(d: Dialect, t: TableInfo, alias = ''): string {
+  const pairs = t.columns.map((c) => [c, alias + q(c)] as const)
+  return d.jsonObject([...pairs, [VERSION_COL, alias + q(VERSION_COL)]])
+}
+
+function tombstoneJson(d: Dialect, t: TableInfo): string {
+  return d.jsonObject([
+    [t.primaryKey, q(t.primaryKey)],
+    [VERSION_COL, q(VERSION_COL)],
+    [DELETED_COL, d.jsonTrue],
+  ])
+}
+
+function afterSql(plan: PullPlan, pk: string, params: Params): string | null {
+  if (!plan.after) return null
+  return `(${q(VERSION_COL)}, ${pk}) > (${params.add(plan.after.v)}, ${params.add(plan.after.id)})`
+}
+
+/** Conditions of the two branches of a pull: live/soft-deleted rows, and move-out/hard-delete log entries. */
+function branches(d: Dialect, plan: PullPlan, params: Params) {
+  const t = plan.table
+  const pk = q(t.primaryKey)
+  const servable = d.servable(q(VERSION_COL))
+  const rowWhere = and([clausesSql(plan.clauses, q, params), afterSql(plan, pk, params), servable])
+  // A log entry is a tombstone for this subscription when the row matched the filter before the
+  // change and does not after it (or is gone). `IS NOT TRUE` also covers NULL comparisons.
+  const oldMatch = clausesSql(plan.clauses, (f) => q(oldCol(f)), params)
+  const newMatch = clausesSql(plan.clauses, (f) => q(newCol(f)), params)
+  const leaves = newMatch === null ? `${q('gone')} <> 0` : `(${q('gone')} <> 0 OR (${newMatch}) IS NOT TRUE)`
+  const logWhere = and([oldMatch, leaves, afterSql(plan, pk, params), servable])
+  return { pk, rowWhere, logWhere }
+}
+
+export function pullStatement(d: Dialect, plan: PullPlan): Statement {
+  const t = plan.table
+  const params = new Params(d)
+  const { pk, rowWhere, logWhere } = branches(d, plan, params)
+  const v = q(VERSION_COL)
+  const n = params.add(plan.limit + 1)
+  const rows =
+    `SELECT CASE WHEN ${d.isDeleted(q(DELETED_COL))} THEN ${tombstoneJson(d, t)} ELSE ${dataJson(d, t)} END AS j, ` +
+    `${v} AS v, ${pk} AS k FROM ${d.table(t.table)}${rowWhere} ORDER BY ${v}, ${pk} LIMIT ${n}`
+  const log =
+    `SELECT ${tombstoneJson(d, t)} AS j, ${v} AS v, ${pk} AS k ` +
+    `FROM ${d.table(t.table + LOG_SUFFIX)}${logWhere} ORDER BY ${v}, ${pk} LIMIT ${n}`
+  const sql =
+    `${d.readPrefix}SELECT j, v, k FROM (SELECT * FROM (${rows}) a UNION ALL SELECT * FROM (${log}) b) u ` +
+    `ORDER BY v, k LIMIT ${n}`
+  return { sql, params: params.values }
+}
+
+export function countStatement(d: Dialect, plan: PullPlan): Statement {
+  const t = plan.table
+  const params = new Params(d)
+  const { rowWhere, logWhere } = branches(d, plan, params)
+  const sql =
+    `${d.readPrefix}SELECT (SELECT count(*) FROM ${d.table(t.table)}${rowWhere}) + ` +
+    `(SELECT count(*) FROM ${d.table(t.table + LOG_SUFFIX)}${logWhere}) AS n`
+  return { sql, params: params.values }
+}
+
+/** The 2015 endpoints: live rows ordered `updated_at asc, id asc`, without our bookkeeping columns. */
+export function seedStatements(d: Dialect, plan: SeedPlan): { page: Statement; count: Statement | null } {
+  const t = plan.table
+  const ua = q(t.updatedAt!)
+  const pk = q(t.primaryKey)
+  const where = (params: Params) =>
+    and([
+      clausesSql(plan.clauses, q, params),
+      `NOT (${d.isDeleted(q(DELETED_COL))})`,
+      plan.after ? `(${ua}, ${pk}) > (${params.add(plan.after[0])}, ${params.add(plan.after[1])})` : null,
+    ])
+  const p1 = new Params(d)
+  const w1 = where(p1)
+  const json = d.jsonObject(t.columns.map((c) => [c, q(c)] as const))
+  const page: Statement = {
+    sql: `SELECT ${json} AS j, ${ua} AS u, ${pk} AS k FROM ${d.table(t.table)}${w1} ORDER BY ${ua}, ${pk} LIMIT ${p1.add(plan.limit)}`,
+    params: p1.values,
+  }
+  if (!plan.count) return { page, count: null }
+  const p2 = new Params(d)
+  const w2 = where(p2)
+  return { page, count: { sql: `SELECT count(*) AS n FROM ${d.table(t.table)}${w2}`, params: p2.values } }
+}
+
+/** Exported for the sources' JSON builders. */
+export { lit }
+
+/** A row as the pull would send it, read back after a write. */
+export function rowJsonSql(d: Dialect, t: TableInfo, from: string): string {
+  return `SELECT CASE WHEN ${d.isDeleted(q(DELETED_COL))} THEN ${tombstoneJson(d, t)} ELSE ${dataJson(d, t)} END AS j FROM ${from}`
+}
+
+/** The DML of one write; versions, move-outs and tombstones are the triggers' business. */
+export function writeStatement(
+  d: Dialect,
+  t: TableInfo,
+  op: import('./types.js').WriteOp,
+): Statement & { key: string | number | null } {
+  const params = new Params(d)
+  const T = d.table(t.table)
+  const pk = q(t.primaryKey)
+  switch (op.kind) {
+    case 'insert': {
+      const cols = Object.keys(op.row)
+      const values = cols.map((c) => params.add(op.row[c]!))
+      const key = op.row[t.primaryKey]
+      return {
+        sql: `INSERT INTO ${T} (${cols.map(q).join(', ')}) VALUES (${values.join(', ')})`,
+        params: params.values,
+        key: typeof key === 'string' || typeof key === 'number' ? key : null,
+      }
+    }
+    case 'update': {
+      const cols = Object.keys(op.patch)
+      // An empty patch still touches the row, which gives it a new version.
+      const sets = cols.length ? cols.map((c) => `${q(c)} = ${params.add(op.patch[c]!)}`) : [`${pk} = ${pk}`]
+      return { sql: `UPDATE ${T} SET ${sets.join(', ')} WHERE ${pk} = ${params.add(op.id)}`, params: params.values, key: op.id }
+    }
+    case 'remove': {
+      const sets = [`${q(DELETED_COL)} = ${params.add(true)}`]
+      for (const [c, v] of Object.entries(op.stamp ?? {})) sets.push(`${q(c)} = ${params.add(v)}`)
+      return {
+        sql: `UPDATE ${T} SET ${sets.join(', ')} WHERE ${pk} = ${params.add(op.id)} AND NOT (${d.isDeleted(q(DELETED_COL))})`,
+        params: params.values,
+        key: op.id,
+      }
+    }
+  }
+}

@@ -1,0 +1,136 @@
+import BetterSqlite3 from 'better-sqlite3'
+import type { Database, Statement as SqliteStatement } from 'better-sqlite3'
+import type { JsonPrimitive } from '../protocol.js'
+import { countStatement, pullStatement, rowJsonSql, seedStatements, writeStatement, type Statement } from './queries.js'
+import { installSqlite } from './sqlite-schema.js'
+import { q, lit, type Dialect } from './sql.js'
+import { memoizePrepare, resolveTable } from './tables.js'
+import type { CollectionsConfig, ReplicaSource, TableInfo } from './types.js'
+
+/** Options of {@link sqliteSource}. */
+export interface SqliteSourceOptions {
+  /**
+   * An open better-sqlite3 database, or a file path to open (then the source owns it: it turns on
+   * WAL mode and closes it in `close()`).
+   * @example sqliteSource({ db: './data/replica.db' })
+   * @example sqliteSource({ db: new Database(':memory:') })
+   */
+  db: Database | string
+  /**
+   * Prepared statements kept per source (one per distinct query shape, e.g. per IN-list length).
+   * @default 256
+   * @example sqliteSource({ db, statementCache: 1024 })
+   */
+  statementCache?: number
+}
+
+// SQLite has no 127-argument limit worth worrying about in recent versions, but json_patch keeps
+// very wide tables working on builds with a low SQLITE_MAX_FUNCTION_ARG.
+const PAIRS_PER_CALL = 50
+
+export const sqliteDialect: Dialect = {
+  name: 'sqlite',
+  ph: (n) => `@p${n}`,
+  bind: (v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v),
+  table: (name) => q(name),
+  isDeleted: (col) => `${col} <> 0`,
+  jsonObject(pairs) {
+    const calls: string[] = []
+    for (let i = 0; i < pairs.length; i += PAIRS_PER_CALL) {
+      calls.push(`json_object(${pairs.slice(i, i + PAIRS_PER_CALL).map(([k, e]) => `${lit(k)}, ${e}`).join(', ')})`)
+    }
+    return calls.reduce((a, b) => `json_patch(${a}, ${b})`)
+  },
+  jsonTrue: `json('true')`,
+  readPrefix: '',
+  servable: () => null,
+}
+
+const named = (values: unknown[]) => {
+  const o: Record<string, unknown> = {}
+  values.forEach((v, i) => (o[`p${i + 1}`] = v))
+  return o
+}
+
+/**
+ * The embedded default source: SQLite through better-sqlite3 (synchronous, so every read is one
+ * consistent snapshot without an explicit transaction).
+ *
+ * @example
+ * import { createReplicaHandler, sqliteSource } from 'redux-replica/server'
+ * const source = sqliteSource({ db: './data/app.db' })
+ * const replica = createReplicaHandler({ source, collections, authorize: () => ({}) })
+ */
+export function sqliteSource(options: SqliteSourceOptions): ReplicaSource & { readonly db: Database } {
+  const owned = typeof options.db === 'string'
+  const db: Database = typeof options.db === 'string' ? new BetterSqlite3(options.db) : options.db
+  if (owned) db.pragma('journal_mode = WAL')
+  const cacheSize = options.statementCache ?? 256
+  const cache = new Map<string, SqliteStatement>()
+
+  const prepared = (sql: string): SqliteStatement => {
+    let s = cache.get(sql)
+    if (!s) {
+      s = db.prepare(sql)
+      if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!)
+      cache.set(sql, s)
+    }
+    return s
+  }
+  const rows = (st: Statement) => prepared(st.sql).raw(true).all(named(st.params)) as unknown[][]
+
+  const prepare = memoizePrepare(async (collections: CollectionsConfig) => {
+    const tables = new Map<string, TableInfo>()
+    db.transaction(() => {
+      for (const [name, config] of Object.entries(collections)) {
+        const table = config.table ?? name
+        const cols = db.prepare(`PRAGMA table_info(${q(table)})`).all() as Array<{ name: string; type: string; pk: number }>
+        const info = resolveTable(name, config, cols)
+        installSqlite(db, info, cols.find((c) => c.name === info.primaryKey)?.type ?? '')
+        tables.set(name, { ...info, allColumns: new Set([...info.allColumns, '_version', '_deleted']) })
+      }
+    })()
+    cache.clear()
+    return tables
+  })
+
+  return {
+    dialect: 'sqlite',
+    db,
+    prepare,
+    async pull(plan) {
+      return rows(pullStatement(sqliteDialect, plan)).map((r) => ({ json: r[0] as string, v: r[1] as number, id: r[2] as string | number }))
+    },
+    async countAfter(plan) {
+      return rows(countStatement(sqliteDialect, plan))[0]![0] as number
+    },
+    async seedPage(plan) {
+      const { page, count } = seedStatements(sqliteDialect, plan)
+      // One read transaction so the page and its count describe the same state.
+      return db.transaction(() => {
+        const r = rows(page)
+        const last = r.at(-1)
+        return {
+          json: r.map((x) => x[0] as string),
+          last: last ? [last[1] as string, last[2] as string | number] as [string, string | number] : null,
+          count: count ? (rows(count)[0]![0] as number) : null,
+        }
+      })()
+    },
+    async write(table, op) {
+      const st = writeStatement(sqliteDialect, table, op)
+      return db.transaction(() => {
+        const info = prepared(st.sql).run(named(st.params))
+        if (info.changes === 0) return null
+        const key: JsonPrimitive = st.key ?? Number(info.lastInsertRowid)
+        const back = prepared(`${rowJsonSql(sqliteDialect, table, q(table.table))} WHERE ${q(table.primaryKey)} = @p1`)
+        const j = back.pluck(true).get({ p1: key }) as string | undefined
+        return j === undefined ? null : (JSON.parse(j) as Record<string, unknown>)
+      })()
+    },
+    async close() {
+      cache.clear()
+      if (owned) db.close()
+    },
+  }
+}

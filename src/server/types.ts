@@ -1,0 +1,136 @@
+import type { Filter, JsonPrimitive } from '../protocol.js'
+
+/**
+ * How one collection maps to a table. Identifiers here come from your code, never from a request;
+ * they are still quoted everywhere they appear in SQL.
+ *
+ * @example
+ * const collections = {
+ *   note: { table: 'notes', filterable: ['project_id', 'contact_id'] },
+ *   project: { table: 'projects', filterable: ['id'], scopeFields: [] },
+ * }
+ */
+export interface CollectionConfig {
+  /**
+   * Table name (optionally `schema.table` is NOT parsed: use the source's `schema` option instead).
+   * @default the collection name
+   * @example { table: 'notes' }
+   */
+  table?: string
+  /**
+   * Primary-key column; the cursor's tie-breaker.
+   * @default 'id'
+   * @example { primaryKey: 'uuid' }
+   */
+  primaryKey?: string
+  /**
+   * Fields a client may filter on (equality, or IN for an array value). Anything else answers
+   * `403 filter_not_allowed`. Each gets an index `(field, _version, id)` and is tracked for move-outs.
+   * @example { filterable: ['project_id'] }
+   */
+  filterable: readonly string[]
+  /**
+   * Extra fields that `authorize` may constrain but clients may not filter on. Tracked for
+   * move-outs like filterable fields (a row that leaves the caller's scope is sent as a tombstone).
+   * @default []
+   * @example { filterable: ['project_id'], scopeFields: ['org_id'] }
+   */
+  scopeFields?: readonly string[]
+  /**
+   * Columns sent to clients (the primary key and `_version` are always sent).
+   * @default every column of the table except `_version` and `_deleted`
+   * @example { columns: ['id', 'project_id', 'body', 'updated_at'] }
+   */
+  columns?: readonly string[]
+  /**
+   * The `updated_at` column used by the 2015 endpoints (fixed-format ISO strings with 6 fractional
+   * digits, e.g. `2015-03-19T20:14:25.123456Z`, so that text order is time order). `false` turns
+   * the 2015 endpoints off for this collection and skips their indexes.
+   * @default 'updated_at' when the table has that column, else false
+   * @example { updatedAt: 'modified_at' }
+   */
+  updatedAt?: string | false
+}
+
+export type CollectionsConfig = Readonly<Record<string, CollectionConfig>>
+
+/** A collection after the source has looked at its table. */
+export interface TableInfo {
+  collection: string
+  table: string
+  primaryKey: string
+  /** Client-filterable fields. */
+  filterable: ReadonlySet<string>
+  /** filterable ∪ scopeFields: the fields the move log records. */
+  tracked: readonly string[]
+  /** Columns sent on the wire (without `_version`). */
+  columns: readonly string[]
+  /** Every column of the table (for the write helper's checks). */
+  allColumns: ReadonlySet<string>
+  updatedAt: string | null
+  /** PostgreSQL column types (`format_type`), used to create the log table; empty for SQLite. */
+  types: ReadonlyMap<string, string>
+}
+
+/** One condition of a WHERE clause: equality (one value) or IN (several). Values are bound, never inlined. */
+export interface Clause {
+  field: string
+  /** `null` inside means IS NULL. An empty list matches nothing. */
+  values: readonly JsonPrimitive[]
+}
+
+/** The position after a row in `(_version, id)` order. */
+export interface VersionCursor {
+  v: number
+  id: string | number
+}
+
+export interface PullPlan {
+  table: TableInfo
+  clauses: readonly Clause[]
+  after: VersionCursor | null
+  /** Rows wanted; the source returns up to limit + 1 so the caller can tell `hasMore`. */
+  limit: number
+}
+
+/** Rows rendered as JSON text by the database, with their sort key. */
+export interface PulledRow {
+  json: string
+  v: number
+  id: string | number
+}
+
+export interface SeedPlan {
+  table: TableInfo
+  clauses: readonly Clause[]
+  /** `[updated_at, id]` to continue after, or null for the first page. */
+  after: readonly [string, string | number] | null
+  limit: number
+  /** Also count every row after `after` (the example-repository variant). */
+  count: boolean
+}
+
+export type WriteOp =
+  | { kind: 'insert'; row: Record<string, JsonPrimitive> }
+  | { kind: 'update'; id: string | number; patch: Record<string, JsonPrimitive> }
+  | { kind: 'remove'; id: string | number; stamp?: Record<string, JsonPrimitive> }
+
+/**
+ * A SQL database the handler reads from. Made by {@link sqliteSource} or {@link postgresSource};
+ * the methods are the handler's, application code only calls `close()` (and uses the write helper).
+ */
+export interface ReplicaSource {
+  readonly dialect: 'sqlite' | 'postgres'
+  /** Look at the tables and install columns, indexes, the move log and triggers (idempotent). */
+  prepare(collections: CollectionsConfig): Promise<Map<string, TableInfo>>
+  pull(plan: PullPlan): Promise<PulledRow[]>
+  /** Rows and tombstones after `plan.after`, as many as `pull` would page through. */
+  countAfter(plan: PullPlan): Promise<number>
+  seedPage(plan: SeedPlan): Promise<{ json: string[]; last: [string, string | number] | null; count: number | null }>
+  /** Run one write; `via` is an optional connection/transaction of the driver (pg `PoolClient`). */
+  write(table: TableInfo, op: WriteOp, via?: unknown): Promise<Record<string, unknown> | null>
+  close(): Promise<void>
+}
+
+/** What `authorize` hands back: the caller's scope, ANDed into every query, e.g. `{ project_id: [1, 2] }`. */
+export type Scope = Filter
