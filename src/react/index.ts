@@ -1,0 +1,2 @@
+export { createReplicaHooks } from './createReplicaHooks'
+export type { ReplicaHooks, UseSubscriptionResult } from './createReplicaHooks'
