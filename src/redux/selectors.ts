@@ -36,8 +36,18 @@ const NO_SUBSCRIPTION: SubscriptionState = Object.freeze({
 const MAX_FILTERS_PER_STATE = 64
 
 export function buildCollectionSelectors<S, T>(select: (state: S) => EntityState<T>, primaryKey: string): CollectionSelectors<S, T> {
-  const all = memoizeByState((entities: EntityState<T>) => entities.shards.flatMap((shard) => Object.values(shard)))
-  const byKey = memoizeByState((entities: EntityState<T>) => Object.assign({}, ...entities.shards) as Record<string, T>)
+  // Each flat view is one pass over the shards' arrays: O(rows) pointer copies, once per state.
+  const all = memoizeByState((entities: EntityState<T>) => {
+    const out = new Array<T>(entities.total)
+    let i = 0
+    for (const shard of entities.shards) for (const row of shard.rows) out[i++] = row
+    return out
+  })
+  const byKey = memoizeByState((entities: EntityState<T>) => {
+    const out: Record<string, T> = {}
+    for (const { keys, rows } of entities.shards) for (let j = 0; j < keys.length; j++) out[keys[j] as string] = rows[j] as T
+    return out
+  })
   const ids = memoizeByState((entities: EntityState<T>) =>
     all(entities).map((row) => (row as Record<string, unknown>)[primaryKey] as Key),
   )

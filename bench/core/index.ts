@@ -1,0 +1,54 @@
+import type { BenchArgs } from '../lib/args'
+import { medianOf } from '../lib/medianOf'
+import { emit, fmt, table } from '../lib/output'
+import { round } from '../lib/stats'
+import type { InitialSyncResult } from './initialSync'
+import type { OneRowResult } from './oneRow'
+
+/** Figures from /work/shared/NOTES.md (same machine size), shown next to ours for scale. */
+const BASELINE_RTK_PAGES_MS: Record<number, number> = { 10_000: 187, 100_000: 20_500 }
+
+/**
+ * Issue 2: rows through transport, Loki and Redux from an in-process source, and the cost of one
+ * row into a full collection. Targets: 100k in < 1 s, last pages <= 1.5x the first, one row < 2 ms.
+ */
+export async function runCore(args: BenchArgs): Promise<void> {
+  const syncRows: (string | number)[][] = []
+  for (const n of args.sizes) {
+    for (const json of [false, true]) {
+      const r = await medianOf<InitialSyncResult & Record<string, unknown>>('core-sync', { n, json }, args.runs)
+      const contender = json ? 'redux-replica (JSON round trip)' : 'redux-replica (objects)'
+      const ratio = r.lastPagesMs / r.firstPagesMs
+      const medianRatio = r.lastPagesMedianMs / r.firstPagesMedianMs
+      emit({
+        bench: 'core-sync', contender, n, ms: round(r.appliedMs), rows_per_s: Math.round((n / r.appliedMs) * 1000),
+        ratio_to_floor: null, heap_mb: null, synced_ms: round(r.syncedMs), first_pages_ms: round(r.firstPagesMs, 3),
+        last_pages_ms: round(r.lastPagesMs, 3), last_to_first: round(ratio), first_pages_median_ms: round(r.firstPagesMedianMs, 3),
+        last_pages_median_ms: round(r.lastPagesMedianMs, 3), last_to_first_median: round(medianRatio), transport_ms: round(r.transportMs), runs: args.runs,
+      })
+      syncRows.push([contender, n.toLocaleString('en-US'), fmt(r.appliedMs), fmt((n / r.appliedMs) * 1000), fmt(r.syncedMs),
+        `${fmt(r.firstPagesMs, 2)} / ${fmt(r.firstPagesMedianMs, 2)}`, `${fmt(r.lastPagesMs, 2)} / ${fmt(r.lastPagesMedianMs, 2)}`,
+        `${fmt(ratio, 2)} / ${fmt(medianRatio, 2)}`, fmt(BASELINE_RTK_PAGES_MS[n])])
+    }
+  }
+  console.log(table('Core: initial sync from an in-process source (median of fresh processes)',
+    ['contender', 'rows', 'in Loki+Redux ms', 'rows/s', 'synced+flushed ms', 'first 10% pages ms (mean / median)', 'last 10% ms', 'last/first', 'RTK upsertMany/page ms (NOTES)'], syncRows))
+
+  const oneRows: (string | number)[][] = []
+  for (const n of args.sizes.filter((size) => size >= 100_000)) {
+    const contenders: [string, string][] = [['redux-replica pageApplied', 'core-onerow-replica']]
+    // RTK needs tens of ms per dispatch at 10^5 and seconds to load 10^6: measured at 100k only.
+    if (n === 100_000) contenders.push(['RTK createEntityAdapter upsertMany', 'core-onerow-rtk'])
+    for (const [contender, task] of contenders) {
+      const r = await medianOf<OneRowResult & Record<string, unknown>>(task, { n }, args.runs)
+      emit({ bench: 'core-one-row', contender, n, ms: round(r.dispatchMs, 4), rows_per_s: null, ratio_to_floor: null, heap_mb: null,
+        dispatch_select_all_ms: round(r.dispatchSelectAllMs, 3), dispatch_select_by_id_ms: round(r.dispatchSelectByIdMs, 4), runs: args.runs })
+      oneRows.push([contender, n.toLocaleString('en-US'), fmt(r.dispatchMs, 3), fmt(r.dispatchSelectByIdMs, 3), fmt(r.dispatchSelectAllMs, 2)])
+    }
+  }
+  if (oneRows.length > 0) {
+    oneRows.push(['baseline (NOTES): {...entities} of 100k keys', '100,000', '58', '-', '-'])
+    console.log(table('Core: one dispatch updating ONE row in a full collection (median of samples, median of processes)',
+      ['contender', 'rows held', 'dispatch ms', '+ selectById ms', '+ selectAll ms'], oneRows))
+  }
+}
