@@ -1,6 +1,6 @@
 import type { JsonPrimitive } from '../protocol.js'
 import { ReplicaError, badFilter, badRequest, preview } from './errors.js'
-import type { Clause } from './types.js'
+import type { Clause, ColumnKind } from './types.js'
 
 /** Caps on a client's filter. Every breach is a 4xx, checked before any SQL is built. */
 export interface FilterLimits {
@@ -21,24 +21,54 @@ export function parseJsonParam(text: string, name: string): unknown {
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v)
 
-function scalar(v: unknown, field: string, limits: FilterLimits): JsonPrimitive {
-  if (v === null || typeof v === 'boolean') return v
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw badFilter(`filter value of ${preview(field)} is not a finite number`)
-    return v
+const KIND_TEXT: Record<ColumnKind, string> = {
+  integer: 'integers',
+  number: 'numbers',
+  text: 'strings',
+  boolean: 'booleans',
+  any: 'strings, numbers and booleans',
+}
+
+function fits(v: string | number | boolean, kind: ColumnKind): boolean {
+  switch (kind) {
+    case 'integer':
+      return typeof v === 'number' && Number.isSafeInteger(v)
+    case 'number':
+      return typeof v === 'number'
+    case 'text':
+      return typeof v === 'string'
+    case 'boolean':
+      return typeof v === 'boolean'
+    case 'any':
+      return true
   }
-  if (typeof v === 'string') {
-    if (v.length > limits.maxValueLength) throw badFilter(`filter value of ${preview(field)} is longer than ${limits.maxValueLength} characters`)
-    return v
+}
+
+function scalar(v: unknown, field: string, limits: FilterLimits, kind: ColumnKind): JsonPrimitive {
+  if (v === null) return v
+  if (typeof v === 'number' && !Number.isFinite(v)) throw badFilter(`filter value of ${preview(field)} is not a finite number`)
+  if (typeof v === 'string' && v.length > limits.maxValueLength) {
+    throw badFilter(`filter value of ${preview(field)} is longer than ${limits.maxValueLength} characters`)
   }
-  throw badFilter(`filter value of ${preview(field)} must be a string, number, boolean, null, or an array of those`)
+  if (typeof v !== 'number' && typeof v !== 'string' && typeof v !== 'boolean') {
+    throw badFilter(`filter value of ${preview(field)} must be a string, number, boolean, null, or an array of those`)
+  }
+  // Checked against the column's type, so a string for an integer column is a clear 400 on every
+  // database (PostgreSQL would fail the cast, SQLite would quietly match nothing).
+  if (!fits(v, kind)) throw badFilter(`${preview(field)} takes ${KIND_TEXT[kind]} (or null)`)
+  return v
 }
 
 /**
  * Turn a client's filter into clauses. Keys are checked against the allow-list with a Set, so
  * `__proto__`, `constructor` and friends are just unlisted names (403 filter_not_allowed).
  */
-export function filterClauses(filter: unknown, allowed: ReadonlySet<string>, limits: FilterLimits): Clause[] {
+export function filterClauses(
+  filter: unknown,
+  allowed: ReadonlySet<string>,
+  limits: FilterLimits,
+  kinds: ReadonlyMap<string, ColumnKind>,
+): Clause[] {
   if (filter === undefined || filter === null) return []
   if (!isPlainObject(filter)) throw badFilter('filter must be a JSON object')
   const fields = Object.keys(filter)
@@ -51,10 +81,11 @@ export function filterClauses(filter: unknown, allowed: ReadonlySet<string>, lim
     if (Array.isArray(raw)) {
       total += raw.length
       if (total > limits.maxInValues) throw badFilter(`filter has more than ${limits.maxInValues} values`)
-      clauses.push({ field, values: raw.map((v) => scalar(v, field, limits)) })
+      const kind = kinds.get(field) ?? 'any'
+      clauses.push({ field, values: raw.map((v) => scalar(v, field, limits, kind)) })
     } else {
       total += 1
-      clauses.push({ field, values: [scalar(raw, field, limits)] })
+      clauses.push({ field, values: [scalar(raw, field, limits, kinds.get(field) ?? 'any')] })
     }
   }
   return clauses

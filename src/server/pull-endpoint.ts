@@ -30,7 +30,7 @@ export async function handlePull(ctx: Context, request: ReplicaRequest): Promise
   const limitText = single(params, 'limit')
 
   const { table, scope } = await authorizeCollection(ctx, request, collection)
-  const filter = filterText === null || filterText === '' ? [] : filterClauses(parseJsonParam(filterText, 'filter'), table.filterable, ctx.limits)
+  const filter = filterText === null || filterText === '' ? [] : filterClauses(parseJsonParam(filterText, 'filter'), table.filterable, ctx.limits, table.kinds)
   const limit = parseLimit(limitText, ctx)
   const after = cursorText === null || cursorText === '' ? null : ctx.codec.decode(collection, cursorText)
 

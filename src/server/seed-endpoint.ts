@@ -30,7 +30,7 @@ export async function handleSeed(ctx: Context, request: ReplicaRequest, variant:
 
   const { table, scope: authScope } = await authorizeCollection(ctx, request, collection)
   if (!table.updatedAt) throw new ReplicaError(404, 'unknown_collection', `collection ${JSON.stringify(collection)} has no updated_at column`)
-  const filter = filterClauses(Object.hasOwn(s, 'filter') ? s.filter : undefined, table.filterable, ctx.limits)
+  const filter = filterClauses(Object.hasOwn(s, 'filter') ? s.filter : undefined, table.filterable, ctx.limits, table.kinds)
 
   let after: [string, string | number] | null = null
   const lu = Object.hasOwn(s, 'lastUpdatedCursor') ? s.lastUpdatedCursor : undefined

@@ -1,5 +1,5 @@
 import { DELETED_COL, VERSION_COL } from './sql.js'
-import type { CollectionConfig, CollectionsConfig, TableInfo } from './types.js'
+import type { CollectionConfig, CollectionsConfig, ColumnKind, TableInfo } from './types.js'
 
 /**
  * Check a collection's configuration against the columns its table really has, and resolve the
@@ -36,6 +36,7 @@ export function resolveTable(
     else if (config.updatedAt !== undefined) need(name, 'updatedAt')
   }
   const types = new Map(columns.filter((c) => c.type).map((c) => [c.name, c.type!] as const))
+  const kinds = new Map(columns.map((c) => [c.name, columnKind(c.type ?? '')] as const))
   return {
     collection,
     table,
@@ -46,7 +47,21 @@ export function resolveTable(
     allColumns: all,
     updatedAt,
     types,
+    kinds,
   }
+}
+
+/**
+ * Map a declared type to the filter values it takes. Follows SQLite's affinity rules, which also
+ * read PostgreSQL's type names right (integer/bigint/smallint, text/varchar, real/double/numeric).
+ */
+export function columnKind(declared: string): ColumnKind {
+  const t = declared.toLowerCase()
+  if (t === 'boolean' || t === 'bool') return 'boolean'
+  if (t.includes('int')) return t.includes('interval') || t.includes('point') ? 'any' : 'integer'
+  if (t.includes('char') || t.includes('clob') || t.includes('text')) return 'text'
+  if (t.includes('real') || t.includes('floa') || t.includes('doub') || t.startsWith('numeric') || t.startsWith('decimal')) return 'number'
+  return 'any'
 }
 
 /** Sources prepare a configuration object once; the handler and the write helper usually share it. */

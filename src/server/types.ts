@@ -68,9 +68,14 @@ export interface TableInfo {
   /** Every column of the table (for the write helper's checks). */
   allColumns: ReadonlySet<string>
   updatedAt: string | null
-  /** PostgreSQL column types (`format_type`), used to create the log table; empty for SQLite. */
+  /** Declared column types (`format_type` in PostgreSQL, the declared type in SQLite). */
   types: ReadonlyMap<string, string>
+  /** What filter values each column takes, derived from its type, so a mismatch is a 400, not a cast error. */
+  kinds: ReadonlyMap<string, ColumnKind>
 }
+
+/** The JSON values a column accepts in a filter. */
+export type ColumnKind = 'integer' | 'number' | 'text' | 'boolean' | 'any'
 
 /** One condition of a WHERE clause: equality (one value) or IN (several). Values are bound, never inlined. */
 export interface Clause {
