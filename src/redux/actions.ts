@@ -1,8 +1,17 @@
 import { createAction } from '@reduxjs/toolkit'
 import type { SerializedError } from '@reduxjs/toolkit'
-import type { Key } from '../protocol'
+import type { Filter, Key } from '../protocol'
 import type { Scope } from '../subscriptions/scope'
 import type { Row } from '../sync/transport'
+
+/** A stored subscription as hydration restores it. */
+export interface HydratedSubscription {
+  key: string
+  collection: string
+  filter: Filter
+  received: number
+  lastSyncedAt?: string
+}
 
 /** A page applied to the local store, as one action (never one per row). */
 export interface PageAppliedPayload {
@@ -34,6 +43,19 @@ export function buildActions(reducerPath: string) {
     hydrateCollection: createAction<{ collection: string; rows: Row[] }>(type('hydrateCollection')),
     /** Hydration finished (or failed, with an error): local data is in Redux. */
     hydrated: createAction<{ error?: SerializedError }>(type('hydrated')),
+    /** Subscriptions stored with the data, loaded at start: counts and last sync restored, status `idle`. */
+    hydrateSubscriptions: createAction<{ subscriptions: HydratedSubscription[] }>(type('hydrateSubscriptions')),
+    /**
+     * The stored database could not be used (unreadable, or another format version): it was kept
+     * under `movedTo` and the replica started empty; subscriptions resync from the beginning.
+     * @example
+     * listenerMiddleware.startListening({ actionCreator: replica.actions.databaseSetAside, effect: ({ payload }) => report(payload.error) })
+     */
+    databaseSetAside: createAction<{ reason: 'unreadable' | 'incompatible'; movedTo: string; error: SerializedError }>(type('databaseSetAside')),
+    /** A save of the local database failed; changes stay in memory and the save is retried. */
+    storageFailed: createAction<{ error: SerializedError }>(type('storageFailed')),
+    /** A save succeeded after a failure. */
+    storageRecovered: createAction(type('storageRecovered')),
     /** A subscription's pull started (status `syncing`). */
     syncStarted: createAction<{ key: string }>(type('syncStarted')),
     pageApplied: createAction<PageAppliedPayload>(type('pageApplied')),

@@ -1,24 +1,47 @@
 import type { Dispatch } from '@reduxjs/toolkit'
 import { toSerializedError } from '../errors'
+import type { ReplicaError } from '../errors'
 import { openLocalStore } from '../store/localStore'
 import type { LocalStore, LocalStoreOptions } from '../store/localStore'
 import type { ReplicaActions } from './actions'
 
 /**
- * Opens the local database and puts what it holds into Redux: one action per collection with every
- * stored row, then `hydrated`. A database that cannot be opened is reported with `hydrated({ error })`.
+ * Opens the local database and puts what it holds into Redux: `databaseSetAside` if the stored
+ * database was unusable, one action per collection with every stored row, the stored
+ * subscriptions (received counts, last sync), then `hydrated`. A database that cannot be opened at
+ * all is reported with `hydrated({ error })`. Failing saves later are reported with
+ * `storageFailed`, and the first good save after them with `storageRecovered`.
  */
-export async function openAndHydrate(options: LocalStoreOptions, actions: ReplicaActions, dispatch: Dispatch): Promise<LocalStore> {
+export async function openAndHydrate(options: Omit<LocalStoreOptions, 'onSaved'>, actions: ReplicaActions, dispatch: Dispatch): Promise<LocalStore> {
+  let failure: string | undefined
+  const onSaved = (error?: ReplicaError) => {
+    if (error) {
+      // Retries fail once per save interval; tell the app when the failure starts or changes.
+      if (failure !== error.message) dispatch(actions.storageFailed({ error: toSerializedError(error) }))
+      failure = error.message
+    } else if (failure !== undefined) {
+      failure = undefined
+      dispatch(actions.storageRecovered())
+    }
+  }
   let store: LocalStore
   try {
-    store = await openLocalStore(options)
+    store = await openLocalStore({ ...options, onSaved })
   } catch (error) {
     dispatch(actions.hydrated({ error: toSerializedError(error) }))
     throw error
   }
+  if (store.setAside) {
+    const { reason, movedTo, error } = store.setAside
+    dispatch(actions.databaseSetAside({ reason, movedTo, error: toSerializedError(error) }))
+  }
   for (const collection of Object.keys(options.collections)) {
     dispatch(actions.hydrateCollection({ collection, rows: store.readAll(collection) }))
   }
+  const subscriptions = store.subscriptions().map(({ key, collection, filter, received, lastSyncedAt }) =>
+    lastSyncedAt === undefined ? { key, collection, filter, received } : { key, collection, filter, received, lastSyncedAt },
+  )
+  if (subscriptions.length > 0) dispatch(actions.hydrateSubscriptions({ subscriptions }))
   dispatch(actions.hydrated({}))
   return store
 }

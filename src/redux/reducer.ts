@@ -27,12 +27,22 @@ export interface HydrationState {
   error?: SerializedError
 }
 
+/** The local database's health. */
+export interface StorageState {
+  /** `failing` while saves fail (data is kept in memory and saves are retried). */
+  status: 'ok' | 'failing'
+  error?: SerializedError
+  /** Set when the database found at start was unusable and kept under another name. */
+  setAside?: { reason: 'unreadable' | 'incompatible'; movedTo: string; error: SerializedError }
+}
+
 /** The replica's slice of the Redux state: plain data only. */
 export interface ReplicaState<Rows extends Record<string, object> = Record<string, object>> {
   collections: { [K in keyof Rows]: EntityState<Rows[K]> }
   /** By subscription identity (`scopeKey`). */
   subscriptions: Record<string, SubscriptionState>
   hydration: HydrationState
+  storage: StorageState
 }
 
 /** Builds the replica's reducer: one generated reducer per collection, plus subscriptions and hydration. */
@@ -46,6 +56,7 @@ export function buildReducer<Rows extends Record<string, object>>(
   )
   const subscriptions = buildSubscriptionsReducer(actions)
   const hydration = buildHydrationReducer(actions)
+  const storage = buildStorageReducer(actions)
 
   const reducer = (state: ReplicaState | undefined, action: UnknownAction): ReplicaState => {
     const before = state?.collections as Collections | undefined
@@ -58,10 +69,11 @@ export function buildReducer<Rows extends Record<string, object>>(
     }
     const nextSubscriptions = subscriptions(state?.subscriptions, action)
     const nextHydration = hydration(state?.hydration, action)
-    if (state && collections === before && nextSubscriptions === state.subscriptions && nextHydration === state.hydration) {
+    const nextStorage = storage(state?.storage, action)
+    if (state && collections === before && nextSubscriptions === state.subscriptions && nextHydration === state.hydration && nextStorage === state.storage) {
       return state
     }
-    return { collections: collections as Collections, subscriptions: nextSubscriptions, hydration: nextHydration }
+    return { collections: collections as Collections, subscriptions: nextSubscriptions, hydration: nextHydration, storage: nextStorage }
   }
   return reducer as unknown as Reducer<ReplicaState<Rows>>
 }
@@ -91,6 +103,14 @@ function buildSubscriptionsReducer(actions: ReplicaActions) {
           filter: canonicalFilter(payload.filter),
           status: 'idle',
           received: 0,
+        }
+      })
+      .addCase(actions.hydrateSubscriptions, (state, { payload }) => {
+        // What the last run stored; a subscribe dispatched before hydration keeps its status.
+        for (const { key, collection, filter, received, lastSyncedAt } of payload.subscriptions) {
+          const subscription = (state[key] ??= { collection, filter, status: 'idle', received: 0 })
+          subscription.received = received
+          if (lastSyncedAt !== undefined) subscription.lastSyncedAt = lastSyncedAt
         }
       })
       .addCase(actions.syncStarted, (state, { payload }) => {
@@ -123,6 +143,24 @@ function buildSubscriptionsReducer(actions: ReplicaActions) {
       .addCase(actions.syncStopped, (state, { payload }) => {
         const subscription = state[payload.key]
         if (subscription && subscription.status !== 'error') subscription.status = 'idle'
+      }),
+  )
+}
+
+function buildStorageReducer(actions: ReplicaActions) {
+  const initial: StorageState = { status: 'ok' }
+  return createReducer(initial, (builder) =>
+    builder
+      .addCase(actions.databaseSetAside, (state, { payload }) => {
+        state.setAside = payload
+      })
+      .addCase(actions.storageFailed, (state, { payload }) => {
+        state.status = 'failing'
+        state.error = payload.error
+      })
+      .addCase(actions.storageRecovered, (state) => {
+        state.status = 'ok'
+        delete state.error
       }),
   )
 }

@@ -3,7 +3,7 @@ import { canonicalFilter, matchesFilter, scopeKey } from '../subscriptions/scope
 import type { Scope } from '../subscriptions/scope'
 import { entityById } from './entityState'
 import type { EntityState } from './entityState'
-import type { HydrationState, ReplicaState, SubscriptionState } from './reducer'
+import type { HydrationState, ReplicaState, StorageState, SubscriptionState } from './reducer'
 
 /** A store state that holds the replica under `reducerPath`. */
 export type RootStateWith<P extends string, Rows extends Record<string, object>> = { [K in P]: ReplicaState<Rows> }
@@ -87,7 +87,16 @@ export function buildReplicaSelectors<S>(select: (state: S) => ReplicaState) {
       select(state).subscriptions[scopeKey(scope)] ?? NO_SUBSCRIPTION,
     /** Every subscription by identity. */
     selectSubscriptions: (state: S): Record<string, SubscriptionState> => select(state).subscriptions,
+    /**
+     * Whether local data is in Redux yet: `pending`, `hydrated`, or `failed` (with the error).
+     * @example const ready = selectHydration(state).status !== 'pending'
+     */
     selectHydration: (state: S): HydrationState => select(state).hydration,
+    /**
+     * The local database's health: failing saves, and a stored database that was set aside at start.
+     * @example if (selectStorage(state).setAside) showBanner('Offline data was reset')
+     */
+    selectStorage: (state: S): StorageState => select(state).storage,
   }
 }
 

@@ -1,8 +1,12 @@
-import Loki from 'lokijs'
+import type Loki from 'lokijs'
 import { ReplicaError } from '../errors'
 import type { Filter, Key, Version } from '../protocol'
 import type { Change, Checkpoint, Row } from '../sync/transport'
+import { openDatabase } from './openDatabase'
+import type { SetAsideReport } from './openDatabase'
+import { onPageHidden } from './pageLifecycle'
 import type { Persistence } from './persistence'
+import { createSaveQueue } from './saveQueue'
 import { compareVersions } from './versions'
 
 /** A subscription as the local store keeps it, next to the data it brought. */
@@ -16,6 +20,8 @@ export interface StoredSubscription {
   checkpoint: Checkpoint | null
   /** Changes received so far. */
   received: number
+  /** ISO time its pull last reached the end of the server's data. */
+  lastSyncedAt?: string
 }
 
 /** What applying a page changed, to be dispatched to Redux. */
@@ -50,7 +56,14 @@ export interface LocalStore {
    * the row goes when no subscription holds it any more.
    */
   applyPage(page: PageToApply): AppliedPage
-  /** Saves everything applied so far. */
+  /** Records that a subscription's pull reached the end of the server's data at `at` (ISO time). */
+  markSynced(key: string, at: string): void
+  /** Set when the stored database was unusable and moved aside; this store then started empty. */
+  readonly setAside: SetAsideReport | undefined
+  /**
+   * Saves everything applied so far; rejects with a `ReplicaError` (code `storage`) if the save fails.
+   * Between flushes, changes are saved at least every `saveInterval`.
+   */
   flush(): Promise<void>
   /** Saves, then releases the database. */
   close(): Promise<void>
@@ -60,7 +73,14 @@ export interface LocalStoreOptions {
   persistence: Persistence
   /** Collection name to the name of its primary-key field. */
   collections: Record<string, { primaryKey: string }>
+  /** Longest time in ms a change waits before it is saved. Default 1000. */
+  saveInterval?: number
+  /** Told after every save, with the error if it failed (the changes stay pending and are retried). */
+  onSaved?(error?: ReplicaError): void
 }
+
+/** Default of `saveInterval`: at most a second of pages is lost to a crash. */
+export const DEFAULT_SAVE_INTERVAL = 1000
 
 /**
  * A stored row: key as string (Loki's unique index compares strings), version, the row itself, and
@@ -79,44 +99,43 @@ type Collection<T extends object> = Loki.Collection<T>
 
 const SUBSCRIPTIONS = '_replica_subscriptions'
 
-/** Opens (loads) the local database. */
+/**
+ * Opens (loads) the local database. A stored database that cannot be used is moved aside and the
+ * store starts empty (see `setAside`); rejects only if the storage itself cannot be used.
+ */
 export async function openLocalStore(options: LocalStoreOptions): Promise<LocalStore> {
-  const db = new Loki(options.persistence.name, {
-    adapter: options.persistence.adapter(),
-    autoload: false,
-    autosave: false,
-  })
-  await new Promise<void>((resolve, reject) =>
-    db.loadDatabase({}, (error: unknown) =>
-      error ? reject(new ReplicaError('storage', `Could not load the local database: ${String(error)}`, { cause: error })) : resolve(),
-    ),
-  )
-  const rows = new Map<string, Collection<StoredRow>>()
-  for (const name of Object.keys(options.collections)) rows.set(name, openCollection<StoredRow>(db, name, 'k'))
-  const subscriptions = openCollection<StoredSubscription>(db, SUBSCRIPTIONS, 'key')
+  const { db, connection, handles, setAside } = await openDatabase(options.persistence, (loki) => ({
+    rows: new Map(Object.keys(options.collections).map((name) => [name, openCollection<StoredRow>(loki, name, 'k')])),
+    subscriptions: openCollection<StoredSubscription>(loki, SUBSCRIPTIONS, 'key'),
+  }))
+  const { rows, subscriptions } = handles
 
   const collectionOf = (name: string): Collection<StoredRow> => {
     const collection = rows.get(name)
     if (!collection) throw new ReplicaError('unknown_collection', `Unknown collection "${name}"`)
     return collection
   }
-  let saving: Promise<void> = Promise.resolve()
-  const save = (): Promise<void> => {
-    // One save at a time, each after the previous: Loki's adapters do not queue.
-    saving = saving.then(
-      () => new Promise<void>((resolve, reject) =>
+  const queue = createSaveQueue({
+    interval: options.saveInterval ?? DEFAULT_SAVE_INTERVAL,
+    // Loki's saveDatabase serializes (or, incrementally, snapshots) in one synchronous step, and
+    // applyPage writes rows and cursor in one synchronous step: no save holds one without the other.
+    save: () =>
+      new Promise<void>((resolve, reject) =>
         db.saveDatabase((error?: unknown) =>
-          error ? reject(new ReplicaError('storage', `Could not save the local database: ${String(error)}`, { cause: error })) : resolve(),
+          error ? reject(new ReplicaError('storage', `Could not save the local database "${options.persistence.name}": ${describe(error)}`, { cause: error })) : resolve(),
         ),
       ),
-    )
-    return saving
-  }
+    onSaved: (error) => options.onSaved?.(error as ReplicaError | undefined),
+  })
+  const stopWatchingPage = onPageHidden(() => queue.flush().catch(() => {}))
+  let closed = false
 
   return {
     readAll: (collection) => collectionOf(collection).data.map((doc) => doc.r),
     subscription: (key) => copySubscription(subscriptions.by('key', key)),
     subscriptions: () => subscriptions.data.map((doc) => copySubscription(doc) as StoredSubscription),
+
+    setAside,
 
     applyPage({ subscription, changes, checkpoint }) {
       const collection = collectionOf(subscription.collection)
@@ -159,13 +178,30 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
       stored.checkpoint = checkpoint
       stored.received += changes.length
       subscriptions.update(stored)
+      queue.changed()
       return applied
     },
 
-    flush: save,
+    markSynced(key, at) {
+      const stored = subscriptions.by('key', key)
+      if (!stored) return
+      stored.lastSyncedAt = at
+      subscriptions.update(stored)
+      queue.changed()
+    },
+
+    flush: () => queue.flush(),
     async close() {
-      await save()
-      await new Promise<void>((resolve) => db.close(() => resolve()))
+      if (closed) return
+      closed = true
+      stopWatchingPage()
+      queue.stop()
+      try {
+        await queue.flush()
+      } finally {
+        await new Promise<void>((resolve) => db.close(() => resolve()))
+        await connection.close()
+      }
     },
   }
 }
@@ -193,6 +229,15 @@ function lastChangePerKey(changes: Change[]): Iterable<Change> {
 
 function copySubscription(doc: StoredSubscription | null | undefined): StoredSubscription | undefined {
   if (!doc) return undefined
-  const { key, id, collection, filter, checkpoint, received } = doc
-  return { key, id, collection, filter, checkpoint, received }
+  const { key, id, collection, filter, checkpoint, received, lastSyncedAt } = doc
+  const copy: StoredSubscription = { key, id, collection, filter, checkpoint, received }
+  if (lastSyncedAt !== undefined) copy.lastSyncedAt = lastSyncedAt
+  return copy
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message
+  // IndexedDB reports failures as events carrying the request's or transaction's error.
+  const target = (error as { target?: { error?: { message?: string } } } | null)?.target
+  return target?.error?.message ?? String(error)
 }

@@ -1,14 +1,51 @@
-import Loki from 'lokijs'
-
 /**
- * Where the local database lives between runs. A persistence gives the Loki adapter that loads and
- * saves it; the local store runs all saves itself (Loki's autosave and autoload are never used).
+ * Where the local database lives between runs. A persistence connects to its storage and hands the
+ * local store a Loki adapter; the local store runs every load and save itself (Loki's autosave and
+ * autoload are never used). Adapters for browsers and Node live in their own modules, so importing
+ * one never pulls the other's platform code into a bundle.
  */
 export interface Persistence {
   /** The database's name: a file path, an IndexedDB database name, or a label. */
   readonly name: string
-  /** The Loki adapter that loads and saves the database. */
-  adapter(): LokiPersistenceAdapter
+  /** Connects to the storage. Platform modules (`node:fs`, the IndexedDB adapter) load here, lazily. */
+  connect(): Promise<StorageConnection>
+}
+
+/** Why a stored database was set aside instead of loaded. */
+export type SetAsideReason =
+  /** It could not be read: truncated, random bytes, not a Loki database. */
+  | 'unreadable'
+  /** It was written by another format version of redux-replica (or by something else). */
+  | 'incompatible'
+
+/**
+ * What a connection found in storage. `value` is what Loki loads: a serialized string or, from the
+ * incremental IndexedDB adapter, a plain database object. Anything that is there but cannot even be
+ * handed to Loki is `unreadable`.
+ */
+export type Loaded =
+  | { kind: 'none' }
+  | { kind: 'found'; value: string | object }
+  | { kind: 'unreadable'; error: unknown }
+
+/** An open connection to one stored database. */
+export interface StorageConnection {
+  /** The Loki adapter that saves the database (`saveDatabase`; loading goes through `load`). */
+  readonly adapter: LokiPersistenceAdapter
+  /** Reads the stored database. Rejects only if the storage itself cannot be reached. */
+  load(): Promise<Loaded>
+  /**
+   * Moves the stored database out of the way, keeping it under another name (never deleting it),
+   * and returns that name. Afterwards the connection stands for an empty database.
+   */
+  setAside(reason: SetAsideReason): Promise<string>
+  /** Releases the storage (closes an IndexedDB connection); the adapter is unusable afterwards. */
+  close(): Promise<void>
+}
+
+/** `name.unreadable-2024-05-01T10-00-00-000Z`: where a set-aside database goes. */
+export function setAsideName(name: string, reason: SetAsideReason, now = new Date()): string {
+  return `${name}.${reason}-${now.toISOString().replace(/[:.]/g, '-')}`
 }
 
 /**
@@ -19,7 +56,36 @@ export interface Persistence {
  * const persistence = memoryPersistence()
  * createReplica({ collections, transport, persistence })
  */
-export function memoryPersistence(name = 'redux-replica'): Persistence {
-  const adapter = new Loki.LokiMemoryAdapter()
-  return { name, adapter: () => adapter }
+export function memoryPersistence(name = 'redux-replica'): Persistence & {
+  /** The saved databases by name, as serialized strings; tests may plant one. */
+  readonly saved: Map<string, string>
+} {
+  const saved = new Map<string, string>()
+  const adapter: LokiPersistenceAdapter = {
+    loadDatabase: (dbname, callback) => callback(saved.get(dbname) ?? null),
+    saveDatabase: (dbname, serialized: string, callback) => {
+      saved.set(dbname, serialized)
+      callback(null)
+    },
+  }
+  return {
+    name,
+    saved,
+    connect: async () => ({
+      adapter,
+      async load() {
+        const value = saved.get(name)
+        return value === undefined ? { kind: 'none' } : { kind: 'found', value }
+      },
+      async setAside(reason) {
+        let aside = setAsideName(name, reason)
+        while (saved.has(aside)) aside += '~'
+        const value = saved.get(name)
+        if (value !== undefined) saved.set(aside, value)
+        saved.delete(name)
+        return aside
+      },
+      close: async () => {},
+    }),
+  }
 }

@@ -18,6 +18,8 @@ export interface EngineConfig {
   pageSize: number
   /** The clock, for `lastSyncedAt`; swappable in tests. */
   now: () => number
+  /** Longest time in ms an applied page waits before it is saved (default 1000). */
+  saveInterval?: number
 }
 
 /** What the enhancer exposes on the store as `store.replica`. */
@@ -48,11 +50,17 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Repl
   const running = new Map<string, Running>()
   const loops = new Set<Promise<void>>()
   let closed = false
-  const dispatch: MiddlewareAPI['dispatch'] = (action) => (closed ? action : api.dispatch(action))
+  let opened: LocalStore | undefined
+  const dispatch: MiddlewareAPI['dispatch'] = (action) => {
+    if (closed) return action
+    // The local store keeps each subscription's last sync time, for the next hydration to restore.
+    if (actions.syncSucceeded.match(action)) opened?.markSynced(action.payload.key, action.payload.at)
+    return api.dispatch(action)
+  }
 
-  const hydrated = openAndHydrate({ persistence: config.persistence, collections: config.collections }, actions, dispatch)
+  const hydrated = openAndHydrate({ persistence: config.persistence, collections: config.collections, saveInterval: config.saveInterval }, actions, dispatch)
   // A failed open is reported through state; callers of whenHydrated() still see the rejection.
-  hydrated.catch(() => {})
+  hydrated.then((store) => (opened = store), () => {})
 
   async function run(key: string, scope: Required<Scope>, signal: AbortSignal): Promise<void> {
     try {
