@@ -1,0 +1,283 @@
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  createReplicaHandler,
+  createReplicaWriter,
+  exampleCollections,
+  postgresSource,
+  seedExampleDataPostgres,
+  type Authorize,
+  type ReplicaWriter,
+  type Scope,
+} from '../../src/server/index.js'
+import { PG_URL, SECRET, applyRows, get, inOrder, pgSchema, pullAll, serve } from './helpers.js'
+
+// Everything that touches PostgreSQL lives in this one file, in a schema of its own: the version
+// horizon is cluster-wide, so an open transaction in a parallel file would only slow others down,
+// but tests here hold transactions open on purpose and run one after another.
+let db: Awaited<ReturnType<typeof pgSchema>>
+let server: Awaited<ReturnType<typeof serve>>
+let writer: ReplicaWriter
+let S: string
+
+const authorize: Authorize = (req, { collection }) => {
+  const token = req.headers.get('authorization')
+  if (token === 'Bearer p1') {
+    const scope: Scope = collection === 'project' ? { id: 1 } : { project_id: [1] }
+    return scope
+  }
+  return token === 'Bearer banned' ? false : token ? null : {}
+}
+
+const cursorVersion = (cursor: string) => JSON.parse(Buffer.from(cursor.split('.')[0]!, 'base64url').toString())[0] as number
+const q = async (sql: string, values?: unknown[]) => (await db.pool.query(sql, values)).rows
+
+beforeAll(async () => {
+  db = await pgSchema('replica_pg')
+  S = `"${db.schema}"`
+  // 20,000 notes written before the install: all of them get version 0 and only ids order them.
+  await seedExampleDataPostgres(db.pool, db.schema, { projects: 3, contacts: 300, notes: 20_000, rowsPerTimestamp: 900 })
+  const source = postgresSource({ pool: db.pool, schema: db.schema })
+  const replica = createReplicaHandler({ source, collections: exampleCollections, authorize, cursorSecret: SECRET })
+  writer = createReplicaWriter({ source, collections: exampleCollections })
+  await replica.ready()
+  // 10,000 more in one transaction after it: they all share that transaction's version.
+  await q(`INSERT INTO ${S}.notes (id, project_id, contact_id, body, created_at, updated_at)
+    SELECT g, 1 + g % 3, 1 + g % 300, 'bulk ' || g, '2015-03-19T20:14:25.000123Z', '2015-03-19T20:15:00.000001Z'
+    FROM generate_series(20001, 30000) g`)
+  // And 1,000 updated in another.
+  await q(`UPDATE ${S}.notes SET body = body || '!' WHERE id % 30 = 0`)
+  server = await serve(replica)
+})
+afterAll(async () => {
+  await server?.close()
+  await db?.drop()
+})
+
+describe('PostgreSQL: paging', () => {
+  it.each([
+    ['no filter', {}, 'true', true],
+    ['one project', { project_id: 2 }, 'project_id = 2', true],
+    ['two projects (IN)', { project_id: [1, 3] }, 'project_id IN (1, 3)', true],
+    ['contacts (IN) and project', { project_id: 1, contact_id: [1, 4, 7, 100, 201] }, 'project_id = 1 AND contact_id IN (1, 4, 7, 100, 201)', false],
+  ])('%s: every row exactly once, in order, across runs of one shared version', async (_name, filter, where, longRuns) => {
+    const { rows } = await pullAll(server.base, 'note', filter, 250)
+    const expected = await q(`SELECT id, _version::float8 AS v FROM ${S}.notes WHERE ${where} ORDER BY _version, id`)
+    expect(rows.map((r) => [r.id, r._version])).toEqual(expected.map((e) => [e.id, e.v]))
+    expect(inOrder(rows)).toBe(true)
+    const shared = new Map<number, number>()
+    for (const r of rows) shared.set(r._version, (shared.get(r._version) ?? 0) + 1)
+    if (longRuns) expect(Math.max(...shared.values())).toBeGreaterThan(250)
+  })
+
+  it('the 2015 endpoint pages through the same data with echoed microsecond cursors', async () => {
+    const expected = await q(`SELECT id FROM ${S}.notes WHERE project_id = 2 ORDER BY updated_at, id`)
+    const got: number[] = []
+    let scope: Record<string, unknown> = { collectionName: 'note', filter: { project_id: 2 } }
+    let firstCount: number | null = null
+    for (;;) {
+      const a = await get(`${server.base}/replicated_db/download_updates?scope=${encodeURIComponent(JSON.stringify(scope))}`)
+      expect(a.status).toBe(200)
+      firstCount ??= a.body.availableUpdatesCount
+      if (a.body.data.length === 0) break
+      got.push(...a.body.data.map((r: any) => r.id))
+      const last = a.body.data.at(-1)
+      scope = { ...scope, lastIdCursor: last.id, lastUpdatedCursor: last.updated_at }
+    }
+    expect(firstCount).toBe(expected.length)
+    expect(got).toEqual(expected.map((e) => e.id))
+  })
+})
+
+describe('PostgreSQL: no missed updates when transactions commit out of order', () => {
+  it('a pull never passes the version of a transaction still open, and picks its rows up after it commits', async () => {
+    const { cursor: start } = await pullAll(server.base, 'note', { project_id: 1 }, 250)
+    const A = new pg.Client({ connectionString: PG_URL })
+    const B = new pg.Client({ connectionString: PG_URL })
+    await A.connect()
+    await B.connect()
+    try {
+      await A.query('BEGIN')
+      await A.query(`INSERT INTO ${S}.notes (id, project_id, contact_id, body, created_at, updated_at) VALUES (90001, 1, 1, 'slow A', 'x', 'x')`)
+      const a = Number((await A.query(`SELECT _version FROM ${S}.notes WHERE id = 90001`)).rows[0]._version)
+      await B.query('BEGIN')
+      await B.query(`INSERT INTO ${S}.notes (id, project_id, contact_id, body, created_at, updated_at) VALUES (90002, 1, 1, 'fast B', 'x', 'x')`)
+      await B.query(`UPDATE ${S}.notes SET project_id = 2 WHERE id = 4`) // a move-out of project 1, also by B
+      const b = Number((await B.query(`SELECT _version FROM ${S}.notes WHERE id = 90002`)).rows[0]._version)
+      expect(b).toBeGreaterThan(a)
+      await B.query('COMMIT')
+      expect(await q(`SELECT id FROM ${S}.notes WHERE id = 90002`)).toHaveLength(1) // B is visible
+
+      const during = await pullAll(server.base, 'note', { project_id: 1 }, 250, start)
+      expect(during.rows.map((r) => r.id)).not.toContain(90002)
+      expect(during.rows.map((r) => r.id)).not.toContain(4)
+      expect(during.last.hasMore).toBe(false)
+      expect(cursorVersion(during.cursor!)).toBeLessThan(a)
+
+      await A.query('COMMIT')
+      const after = await pullAll(server.base, 'note', { project_id: 1 }, 250, during.cursor)
+      expect(after.rows.map((r) => [r.id, r._version, r._deleted ?? false])).toEqual([
+        [90001, a, false],
+        [4, b, true],
+        [90002, b, false],
+      ])
+    } finally {
+      await A.query('ROLLBACK').catch(() => {})
+      await A.end()
+      await B.end()
+    }
+  })
+
+  it('an open transaction that only reads does not hold the horizon back', async () => {
+    const R = new pg.Client({ connectionString: PG_URL })
+    await R.connect()
+    try {
+      await R.query('BEGIN ISOLATION LEVEL REPEATABLE READ')
+      await R.query(`SELECT count(*) FROM ${S}.notes`)
+      const { cursor } = await pullAll(server.base, 'note', { project_id: 3 }, 1000)
+      await q(`UPDATE ${S}.notes SET body = 'seen' WHERE id = 3`)
+      const { rows } = await pullAll(server.base, 'note', { project_id: 3 }, 1000, cursor)
+      expect(rows.map((r) => r.id)).toEqual([3])
+    } finally {
+      await R.query('ROLLBACK')
+      await R.end()
+    }
+  })
+})
+
+describe('PostgreSQL: deletes and move-outs as tombstones, versions kept by triggers', () => {
+  type Sub = { filter: object; where: string; cursor: string | null; held: Map<unknown, any> }
+  const subs: Sub[] = [
+    { filter: { project_id: 1 }, where: 'project_id = 1', cursor: null, held: new Map() },
+    { filter: { project_id: 2 }, where: 'project_id = 2', cursor: null, held: new Map() },
+    { filter: { project_id: [1, 2] }, where: 'project_id IN (1, 2)', cursor: null, held: new Map() },
+    { filter: {}, where: 'true', cursor: null, held: new Map() },
+  ]
+  async function syncAll() {
+    const received: any[][] = []
+    for (const sub of subs) {
+      const { rows, cursor } = await pullAll(server.base, 'note', sub.filter, 1000, sub.cursor)
+      sub.cursor = cursor
+      applyRows(sub.held, rows)
+      received.push(rows)
+    }
+    for (const sub of subs) {
+      const live = await q(`SELECT id, _version::float8 AS v FROM ${S}.notes WHERE ${sub.where} AND NOT _deleted ORDER BY id`)
+      expect([...sub.held.values()].map((r) => [r.id, r._version]).sort((x, y) => x[0] - y[0])).toEqual(live.map((l) => [l.id, l.v]))
+    }
+    return received
+  }
+
+  it('starts converged', async () => {
+    await syncAll()
+  })
+
+  it('helper writes: remove is a tombstone, a move is a tombstone for the old filter only', async () => {
+    // In this data note n belongs to project ((n - 1) % 3) + 1: 8, 11, 14, ... are project 2's.
+    const tomb = await writer.remove('note', 8)
+    expect(tomb).toEqual({ id: 8, _version: tomb!._version, _deleted: true })
+    const moved = await writer.update('note', 11, { project_id: 3 })
+    const [p1, p2, p12, all] = await syncAll()
+    expect(p1).toEqual([])
+    expect(p2).toEqual([tomb, { id: 11, _version: moved!._version, _deleted: true }])
+    expect(p12).toEqual([tomb, { id: 11, _version: moved!._version, _deleted: true }])
+    expect(all).toEqual([tomb, moved])
+  })
+
+  it('raw SQL: DELETE, UPDATE moves and INSERT keep versions and tombstones right', async () => {
+    const before = Number((await q(`SELECT max(_version) AS m FROM ${S}.notes`))[0].m)
+    await q(`DELETE FROM ${S}.notes WHERE id = 14`) // project 2
+    await q(`UPDATE ${S}.notes SET project_id = 1 WHERE id = 17`) // 2 -> 1
+    await q(`UPDATE ${S}.notes SET _version = 1 WHERE id = 20`) // trying to set a version by hand
+    await q(`INSERT INTO ${S}.notes (id, project_id, contact_id, body, created_at, updated_at) VALUES (91000, 2, 1, 'raw', 'x', 'x')`)
+    const versions = await q(`SELECT id, _version::float8 AS v FROM ${S}.notes WHERE id IN (17, 20, 91000)`)
+    for (const r of versions) expect(r.v).toBeGreaterThan(before)
+    const [p1, p2, p12] = await syncAll()
+    expect(p1.map((r) => [r.id, r._deleted ?? false])).toEqual([[17, false]])
+    expect(p2.map((r) => [r.id, r._deleted ?? false])).toEqual([[14, true], [17, true], [20, false], [91000, false]])
+    // For project_id IN (1, 2) the move from 2 to 1 is an ordinary update.
+    expect(p12.map((r) => [r.id, r._deleted ?? false])).toEqual([[14, true], [17, false], [20, false], [91000, false]])
+  })
+
+  it('one transaction, many changes: moves back and forth, delete and re-insert, primary-key change', async () => {
+    const c = await db.pool.connect()
+    try {
+      await c.query('BEGIN')
+      // All of these notes start in project 2.
+      await c.query(`UPDATE ${S}.notes SET project_id = 2 WHERE id = 23`) // same value: no move
+      await c.query(`UPDATE ${S}.notes SET project_id = 1 WHERE id = 26`) // 2 -> 1
+      await c.query(`UPDATE ${S}.notes SET project_id = 2 WHERE id = 26`) // and back: net no move
+      await c.query(`UPDATE ${S}.notes SET project_id = 1 WHERE id = 29`) // 2 -> 1
+      await c.query(`DELETE FROM ${S}.notes WHERE id = 29`) // then deleted
+      await c.query(`DELETE FROM ${S}.notes WHERE id = 32`) // deleted
+      await c.query(`INSERT INTO ${S}.notes (id, project_id, contact_id, body, created_at, updated_at) VALUES (32, 1, 1, 'reborn', 'x', 'x')`)
+      await c.query(`UPDATE ${S}.notes SET id = 92000 WHERE id = 35`) // new key
+      await c.query('COMMIT')
+    } finally {
+      c.release()
+    }
+    // One transaction is one version: rows and tombstones come in id order within it.
+    const [p1, p2, p12] = await syncAll()
+    expect(p1.map((r) => [r.id, r._deleted ?? false])).toEqual([[32, false]])
+    expect(p2.map((r) => [r.id, r._deleted ?? false])).toEqual([
+      [23, false],
+      [26, false],
+      [29, true],
+      [32, true],
+      [35, true],
+      [92000, false],
+    ])
+    expect(p12.map((r) => [r.id, r._deleted ?? false])).toEqual([
+      [23, false],
+      [26, false],
+      [29, true],
+      [32, false],
+      [35, true],
+      [92000, false],
+    ])
+  })
+})
+
+describe('PostgreSQL: bad input and authorization over HTTP', () => {
+  const f = (filter: unknown, init?: RequestInit) =>
+    get(`${server.base}/pull?collection=note&filter=${encodeURIComponent(typeof filter === 'string' ? filter : JSON.stringify(filter))}`, init)
+
+  it.each([
+    ['SQL in a value', { project_id: "1; DROP TABLE notes; --" }, 400, 'bad_filter'],
+    ['an integer out of the column range', { project_id: 99_999_999_999 }, 400, 'bad_filter'],
+    ['a fraction for an integer column', { project_id: [1, 2.5] }, 400, 'bad_filter'],
+    ['SQL as a field name', { 'project_id = 1 OR 1=1 --': 1 }, 403, 'filter_not_allowed'],
+    ['__proto__', '{"__proto__":{"x":1}}', 403, 'filter_not_allowed'],
+    ['malformed JSON', '{"project_id":', 400, 'bad_request'],
+  ])('%s', async (_name, filter, status, code) => {
+    const a = await f(filter)
+    expect(a.status).toBe(status)
+    expect(a.body.error.code).toBe(code)
+  })
+
+  it('a cursor we did not issue', async () => {
+    const a = await get(`${server.base}/pull?collection=note&cursor=${Buffer.from('[0,1]').toString('base64url')}.bm9wZQ`)
+    expect([a.status, a.body.error.code]).toEqual([400, 'bad_cursor'])
+  })
+
+  it.each([
+    ['project 2', { project_id: 2 }],
+    ['projects 1 and 2', { project_id: [1, 2] }],
+    ['nothing', {}],
+  ])('a caller scoped to project 1 gets only project 1, filtering for %s', async (_name, filter) => {
+    const { rows } = await pullAll(server.base, 'note', filter, 1000, null, { headers: { authorization: 'Bearer p1' } })
+    for (const r of rows) if (!r._deleted) expect(r.project_id).toBe(1)
+    const live = rows.filter((r) => !r._deleted).map((r) => r.id)
+    const allowed = new Set((await q(`SELECT id FROM ${S}.notes WHERE project_id = 1`)).map((r) => r.id))
+    for (const id of live) expect(allowed.has(id)).toBe(true)
+  })
+
+  it('401 and 403', async () => {
+    expect((await f({}, { headers: { authorization: 'Bearer unknown' } })).status).toBe(401)
+    expect((await f({}, { headers: { authorization: 'Bearer banned' } })).status).toBe(403)
+  })
+
+  it('the tables are intact', async () => {
+    expect(Number((await q(`SELECT count(*) AS n FROM ${S}.notes`))[0].n)).toBeGreaterThan(29_000)
+  })
+})
