@@ -165,7 +165,7 @@ describe('PostgreSQL: deletes and move-outs as tombstones, versions kept by trig
       const live = await q(`SELECT id, _version::float8 AS v FROM ${S}.notes WHERE ${sub.where} AND NOT _deleted ORDER BY id`)
       expect([...sub.held.values()].map((r) => [r.id, r._version]).sort((x, y) => x[0] - y[0])).toEqual(live.map((l) => [l.id, l.v]))
     }
-    return received
+    return received as [any[], any[], any[], any[]]
   }
 
   it('starts converged', async () => {
