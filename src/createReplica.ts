@@ -12,11 +12,15 @@ import type { CollectionSelectors, RootStateWith } from './redux/selectors'
 import type { EntityState } from './redux/entityState'
 import { memoryPersistence } from './store/persistence'
 import type { Persistence } from './store/persistence'
+import { buildSyncSelectors } from './redux/syncSelectors'
 import { createSyncEngine } from './sync/engine'
 import type { ReplicaHandle } from './sync/engine'
+import { resolveLiveSyncOptions } from './sync/liveOptions'
+import type { LiveSyncOptions } from './sync/liveOptions'
 import type { Transport } from './sync/transport'
 
-export interface ReplicaOptions<Collections extends Record<string, CollectionConfig<object>>, Path extends string> {
+/** Options of `createReplica`; live-sync options (polling, retry, timeout, ...) are in {@link LiveSyncOptions}. */
+export interface ReplicaOptions<Collections extends Record<string, CollectionConfig<object>>, Path extends string> extends LiveSyncOptions {
   /**
    * Where the replica's state sits in the store, and the prefix of its action types. Default `'replica'`.
    * @example createReplica({ reducerPath: 'offline', ... }) // state.offline, 'offline/subscribe'
@@ -67,10 +71,11 @@ export interface Replica<Collections extends Record<string, CollectionConfig<obj
   selectors: {
     [K in keyof Collections]: CollectionSelectors<RootStateWith<Path, RowsOf<Collections>>, RowsOf<Collections>[K]>
   } & ReturnType<typeof buildReplicaSelectors<RootStateWith<Path, RowsOf<Collections>>>>
+    & ReturnType<typeof buildSyncSelectors<RootStateWith<Path, RowsOf<Collections>>>>
 }
 
 /** Collection names that would clash with the store-wide selectors or the local store's own tables. */
-const RESERVED = /^(_replica|selectSubscription$|selectSubscriptions$|selectHydration$|selectStorage$)/
+const RESERVED = /^(_replica|selectSubscription$|selectSubscriptions$|selectHydration$|selectStorage$|selectSyncState$)/
 
 /**
  * Builds everything a store needs to replicate server data: reducer, middleware, enhancer,
@@ -99,6 +104,7 @@ export function createReplica<
   if (names.length === 0) throw new TypeError('createReplica needs at least one collection')
   const reserved = names.find((name) => RESERVED.test(name))
   if (reserved) throw new TypeError(`"${reserved}" cannot name a collection: the replica uses it itself`)
+  const live = resolveLiveSyncOptions(options)
   const primaryKeys = Object.fromEntries(
     names.map((name) => [name, (options.collections[name] as CollectionConfig<object>).primaryKey ?? 'id']),
   ) as { [K in keyof Collections]: string }
@@ -121,6 +127,7 @@ export function createReplica<
         pageSize,
         now: options.now ?? Date.now,
         ...(options.saveInterval === undefined ? {} : { saveInterval: options.saveInterval }),
+        live,
       },
       api,
     )
@@ -137,6 +144,6 @@ export function createReplica<
     middleware: buildMiddleware(actions, attach),
     enhancer: buildEnhancer(handle),
     actions,
-    selectors: { ...collectionSelectors, ...buildReplicaSelectors(selectState as never) } as Replica<Collections, Path>['selectors'],
+    selectors: { ...collectionSelectors, ...buildReplicaSelectors(selectState as never), ...buildSyncSelectors(selectState as never) } as Replica<Collections, Path>['selectors'],
   }
 }

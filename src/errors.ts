@@ -21,11 +21,14 @@ export class ReplicaError extends Error {
   readonly code: ReplicaErrorCode
   /** HTTP status, when the error came from a response. */
   readonly status: number | undefined
+  /** The server's `Retry-After` in milliseconds, when it sent one (429, 503). */
+  readonly retryAfter: number | undefined
 
-  constructor(code: ReplicaErrorCode, message: string, options: { status?: number; cause?: unknown } = {}) {
+  constructor(code: ReplicaErrorCode, message: string, options: { status?: number; cause?: unknown; retryAfter?: number } = {}) {
     super(message, { cause: options.cause })
     this.code = code
     this.status = options.status
+    this.retryAfter = options.retryAfter
   }
 }
 

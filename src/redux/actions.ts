@@ -1,7 +1,7 @@
 import { createAction } from '@reduxjs/toolkit'
 import type { SerializedError } from '@reduxjs/toolkit'
 import type { Filter, Key } from '../protocol'
-import type { Scope } from '../subscriptions/scope'
+import type { Scope, SubscribeOptions } from '../subscriptions/scope'
 import type { Row } from '../sync/transport'
 
 /** A stored subscription as hydration restores it. */
@@ -35,10 +35,11 @@ export function buildActions(reducerPath: string) {
     /**
      * Ask for a collection's rows matching a filter; kept in sync until a matching `unsubscribe`.
      * @example dispatch(replica.actions.subscribe({ collection: 'note', filter: { project_id: 7 } }))
+     * @example dispatch(replica.actions.subscribe({ collection: 'note', filter: { project_id: 7 }, pollingInterval: 5_000 }))
      */
-    subscribe: createAction<Scope>(type('subscribe')),
-    /** Release one `subscribe`; the sync stops when none is left. */
-    unsubscribe: createAction<Scope>(type('unsubscribe')),
+    subscribe: createAction<SubscribeOptions>(type('subscribe')),
+    /** Release one `subscribe` (pass what was subscribed); the sync stops when none is left. */
+    unsubscribe: createAction<SubscribeOptions>(type('unsubscribe')),
     /** Stored rows of one collection, loaded at start. */
     hydrateCollection: createAction<{ collection: string; rows: Row[] }>(type('hydrateCollection')),
     /** Hydration finished (or failed, with an error): local data is in Redux. */
@@ -61,6 +62,8 @@ export function buildActions(reducerPath: string) {
     pageApplied: createAction<PageAppliedPayload>(type('pageApplied')),
     /** The subscription caught up with the server (status `synced`). */
     syncSucceeded: createAction<{ key: string; at: string }>(type('syncSucceeded')),
+    /** The subscription waits for the network (status `offline`); it resumes by itself. */
+    syncOffline: createAction<{ key: string }>(type('syncOffline')),
     /** The subscription failed (status `error`). */
     syncFailed: createAction<{ key: string; error: SerializedError }>(type('syncFailed')),
     /** The subscription is not running any more (status back to `idle` unless it failed). */

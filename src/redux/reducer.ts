@@ -134,6 +134,12 @@ function buildSubscriptionsReducer(actions: ReplicaActions) {
         if (subscription.remaining !== undefined) subscription.remaining = 0
         delete subscription.error
       })
+      .addCase(actions.syncOffline, (state, { payload }) => {
+        const subscription = state[payload.key]
+        if (!subscription) return
+        subscription.status = 'offline'
+        delete subscription.error
+      })
       .addCase(actions.syncFailed, (state, { payload }) => {
         const subscription = state[payload.key]
         if (!subscription) return

@@ -8,6 +8,19 @@ export interface Scope {
 }
 
 /**
+ * What a subscribe action carries: the scope, plus how this subscriber would like it kept live.
+ * The identity stays collection plus filter; `pollingInterval` is not part of it.
+ */
+export interface SubscribeOptions extends Scope {
+  /**
+   * Poll this subscription every this many ms once caught up, instead of the replica's default.
+   * With several subscribers of one scope, the shortest interval wins; `0` asks for no polling.
+   * @example dispatch(replica.actions.subscribe({ collection: 'note', filter: { project_id: 7 }, pollingInterval: 5_000 }))
+   */
+  pollingInterval?: number
+}
+
+/**
  * A filter in canonical form: keys sorted, IN lists sorted and de-duplicated, and a one-value
  * IN list folded to equality. Two filters that select the same rows canonicalize alike,
  * so `{ a: 1, b: [2, 1] }` and `{ b: [1, 2], a: [1] }` are one subscription.

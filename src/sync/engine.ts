@@ -5,8 +5,15 @@ import { openAndHydrate } from '../redux/hydrate'
 import type { LocalStore } from '../store/localStore'
 import type { Persistence } from '../store/persistence'
 import { canonicalFilter, describeFilterProblem, scopeKey } from '../subscriptions/scope'
-import type { Scope } from '../subscriptions/scope'
-import { pullUntilCaughtUp } from './pull'
+import type { Scope, SubscribeOptions } from '../subscriptions/scope'
+import { createAlarm } from './alarm'
+import type { Alarm } from './alarm'
+import { createConnectivity } from './connectivity'
+import { safeEmitter } from './events'
+import { createLimiter } from './limiter'
+import type { LiveSyncConfig } from './liveOptions'
+import { runSubscriptionLoop } from './subscriptionLoop'
+import type { LoopServices } from './subscriptionLoop'
 import type { Transport } from './transport'
 
 export interface EngineConfig {
@@ -20,6 +27,8 @@ export interface EngineConfig {
   now: () => number
   /** Longest time in ms an applied page waits before it is saved (default 1000). */
   saveInterval?: number
+  /** Polling, retries, timeouts, connectivity and focus (liveOptions.ts), defaults filled in. */
+  live: LiveSyncConfig
 }
 
 /** What the enhancer exposes on the store as `store.replica`. */
@@ -32,10 +41,13 @@ export interface ReplicaHandle {
   close(): Promise<void>
 }
 
-/** A running subscription: how many subscribers hold it, and how to stop it. */
+/** A running subscription: how many subscribers hold it, how to stop it, how to wake it. */
 interface Running {
   refs: number
   controller: AbortController
+  alarm: Alarm
+  /** Each subscriber's polling interval; the shortest wins. */
+  intervals: number[]
 }
 
 /**
@@ -43,8 +55,8 @@ interface Running {
  * subscription with its reference count. Lives in the middleware's closure, never in state.
  */
 export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): ReplicaHandle & {
-  subscribe(scope: Scope): void
-  unsubscribe(scope: Scope): void
+  subscribe(scope: SubscribeOptions): void
+  unsubscribe(scope: SubscribeOptions): void
 } {
   const { actions } = config
   const running = new Map<string, Running>()
@@ -62,37 +74,67 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Repl
   // A failed open is reported through state; callers of whenHydrated() still see the rejection.
   hydrated.then((store) => (opened = store), () => {})
 
-  async function run(key: string, scope: Required<Scope>, signal: AbortSignal): Promise<void> {
+  const { live } = config
+  const emit = safeEmitter(live.onEvent)
+  const connectivity = createConnectivity({
+    onlineManager: live.onlineManager,
+    timers: live.timers,
+    backoff: live.backoff,
+    onProbe: (key) => emit({ type: 'probe', key }),
+  })
+  const services: LoopServices = {
+    actions,
+    dispatch,
+    transport: config.transport,
+    pageSize: config.pageSize,
+    now: config.now,
+    live,
+    limiter: createLimiter(live.maxConcurrentPulls),
+    connectivity,
+    emit,
+  }
+  const ringAll = (trigger: 'focus' | 'reconnect') => {
+    for (const { alarm } of running.values()) alarm.ring(trigger)
+  }
+  const stopListening = [
+    live.onlineManager.subscribe((online) => {
+      emit({ type: 'connectivity', online })
+      if (online) ringAll('reconnect')
+    }),
+    live.focusManager.subscribe((focused) => {
+      if (!focused) return
+      ringAll('focus')
+      connectivity.probeNow()
+    }),
+    () => connectivity.dispose(),
+  ]
+
+  async function run(key: string, scope: Required<Scope>, entry: Running): Promise<void> {
+    const { signal } = entry.controller
     try {
       const store = await hydrated
       signal.throwIfAborted()
-      dispatch(actions.syncStarted({ key }))
       const { primaryKey } = config.collections[scope.collection] as { primaryKey: string }
-      await pullUntilCaughtUp({
-        transport: config.transport,
-        store,
-        key,
-        collection: scope.collection,
-        filter: scope.filter,
-        primaryKey,
-        pageSize: config.pageSize,
-        signal,
-        onPage: (applied, page) =>
-          dispatch(actions.pageApplied({ key, collection: scope.collection, ...applied, received: page.changes.length, ...(page.remaining === undefined ? {} : { remaining: page.remaining }) })),
-      })
-      await store.flush()
-      signal.throwIfAborted()
-      dispatch(actions.syncSucceeded({ key, at: new Date(config.now()).toISOString() }))
+      const pollingInterval = () => Math.min(...entry.intervals)
+      await runSubscriptionLoop(services, { key, ...scope, primaryKey, pollingInterval }, store, entry.alarm, signal)
     } catch (error) {
       if (!signal.aborted) dispatch(actions.syncFailed({ key, error: toSerializedError(error) }))
+    } finally {
+      if (signal.aborted) emit({ type: 'stopped', key })
     }
   }
 
-  function start(key: string, scope: Required<Scope>): void {
-    const controller = new AbortController()
-    running.set(key, { refs: 1, controller })
-    const loop = run(key, scope, controller.signal).finally(() => loops.delete(loop))
+  function start(key: string, scope: Required<Scope>, pollingInterval: number): void {
+    const entry: Running = { refs: 1, controller: new AbortController(), alarm: createAlarm(live.timers), intervals: [pollingInterval] }
+    running.set(key, entry)
+    const loop = run(key, scope, entry).finally(() => loops.delete(loop))
     loops.add(loop)
+  }
+
+  /** A subscriber's polling interval: its own if valid, else the replica's default. */
+  const intervalOf = (scope: SubscribeOptions) => {
+    const asked = scope.pollingInterval
+    return typeof asked === 'number' && asked >= 0 && Number.isFinite(asked) ? asked : live.pollingInterval
   }
 
   return {
@@ -101,6 +143,7 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Repl
       const current = running.get(key)
       if (current) {
         current.refs++
+        current.intervals.push(intervalOf(scope))
         return
       }
       const problem = !(scope.collection in config.collections)
@@ -112,13 +155,17 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Repl
         dispatch(actions.syncFailed({ key, error: toSerializedError(problem) }))
         return
       }
-      start(key, { collection: scope.collection, filter: canonicalFilter(scope.filter) })
+      start(key, { collection: scope.collection, filter: canonicalFilter(scope.filter) }, intervalOf(scope))
     },
 
     unsubscribe(scope) {
       const key = scopeKey(scope)
       const current = running.get(key)
-      if (!current || --current.refs > 0) return
+      if (!current) return
+      // Drop the interval this subscriber registered (the default if it named none), else the newest.
+      const at = current.intervals.lastIndexOf(intervalOf(scope))
+      current.intervals.splice(at >= 0 ? at : current.intervals.length - 1, 1)
+      if (--current.refs > 0) return
       running.delete(key)
       current.controller.abort()
       dispatch(actions.syncStopped({ key }))
@@ -129,6 +176,7 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Repl
     async close() {
       if (closed) return
       closed = true
+      for (const stop of stopListening) stop()
       for (const { controller } of running.values()) controller.abort()
       running.clear()
       await Promise.allSettled([...loops])

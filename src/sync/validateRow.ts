@@ -1,5 +1,6 @@
 import { ReplicaError } from '../errors'
 import type { Json, Key, Version } from '../protocol'
+import { parseRetryAfter } from './retryAfter'
 import type { Row } from './transport'
 
 /** Rows come from JSON; a row must at least be an object. */
@@ -52,7 +53,8 @@ export async function httpError(response: Response): Promise<ReplicaError> {
   } catch {
     // Not our error body; the status line says enough.
   }
-  return new ReplicaError(code, message, { status: response.status })
+  const retryAfter = parseRetryAfter(response.headers.get('retry-after'))
+  return new ReplicaError(code, message, retryAfter === undefined ? { status: response.status } : { status: response.status, retryAfter })
 }
 
 /** Runs fetch, turning a network failure (not an abort) into a `network` ReplicaError. */

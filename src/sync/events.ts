@@ -1,0 +1,53 @@
+import type { SerializedError } from '@reduxjs/toolkit'
+
+/** What made a subscription pull. */
+export type PullTrigger = 'subscribe' | 'poll' | 'focus' | 'reconnect'
+
+/**
+ * What the sync engine tells `onEvent`, for logging and devtools. Every event is plain data; `key`
+ * is the subscription's identity (`scopeKey`). Redux state carries the durable part (status,
+ * counts, errors); events carry the moment-to-moment detail that state should not.
+ */
+export type ReplicaEvent =
+  /** A pull (one or more pages until caught up) begins. */
+  | { type: 'pullStarted'; key: string; trigger: PullTrigger }
+  /** A page request is sent; `attempt` counts retries of this request, from 0. */
+  | { type: 'requestSent'; key: string; attempt: number }
+  /** A page is in the local store and in Redux. */
+  | { type: 'pageApplied'; key: string; received: number; upserted: number; removed: number; hasMore: boolean; remaining?: number }
+  /** The pull reached the end of the server's data. */
+  | { type: 'synced'; key: string; at: string }
+  /**
+   * A request failed and will be tried again after `delay` ms. `ceiling` is the backoff's upper
+   * bound for this attempt; `retryAfter` is true when the server's `Retry-After` set the delay.
+   */
+  | { type: 'retryScheduled'; key: string; attempt: number; delay: number; ceiling: number; retryAfter: boolean; error: SerializedError }
+  /** A subscription waits for the network (its status is `offline`). */
+  | { type: 'offline'; key: string; error?: SerializedError }
+  /** The online manager's view changed (from a platform event or from a request's outcome). */
+  | { type: 'connectivity'; online: boolean }
+  /** While offline, one waiting subscription is let through to test the network. */
+  | { type: 'probe'; key: string }
+  /** A 401 came back; `refreshing` says whether `onUnauthorized` is asked and the request retried once. */
+  | { type: 'unauthorized'; key: string; refreshing: boolean }
+  /**
+   * The subscription's status is `error`. `stopped: true` (a 4xx, a second 401, a storage failure):
+   * it stays so until subscribed again. `stopped: false` (retries exhausted): the next poll, focus
+   * or reconnect tries again.
+   */
+  | { type: 'failed'; key: string; error: SerializedError; stopped: boolean }
+  /** The subscription's loop ended (unsubscribed or closed); nothing more comes from it. */
+  | { type: 'stopped'; key: string }
+
+/** Calls the user's hook, never letting its exceptions into the sync loop. */
+export function safeEmitter(onEvent: ((event: ReplicaEvent) => void) | undefined): (event: ReplicaEvent) => void {
+  if (!onEvent) return () => {}
+  return (event) => {
+    try {
+      onEvent(event)
+    } catch (error) {
+      // A logging hook must not stop replication; report it where a developer will look.
+      console.error('redux-replica: onEvent threw', error)
+    }
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Knows whether the app is in front of the user, in the manner of TanStack Query's `focusManager`.
+ * Coming back into focus triggers a pull at once: the user is looking, and the data may have
+ * changed while the tab slept (browsers throttle timers in background tabs).
+ */
+export interface FocusManager {
+  isFocused(): boolean
+  /** Records a change; listeners hear about changes only. */
+  setFocused(focused: boolean): void
+  /** Calls `listener` on every change; returns the unsubscribe function. */
+  subscribe(listener: (focused: boolean) => void): () => void
+}
+
+/** Wires platform events to `setFocused` and returns the cleanup. */
+export type FocusEventSetup = (setFocused: (focused: boolean) => void) => (() => void) | void
+
+export interface FocusManagerOptions {
+  /**
+   * Where the events come from. Default: `visibilitychange` on `document` in a browser, nothing
+   * elsewhere (Node is always focused).
+   * @example
+   * // React Native
+   * createFocusManager({ setEventListener: (setFocused) => {
+   *   const s = AppState.addEventListener('change', (state) => setFocused(state === 'active'))
+   *   return () => s.remove()
+   * } })
+   */
+  setEventListener?: FocusEventSetup
+}
+
+const browserVisibility: FocusEventSetup = (setFocused) => {
+  if (typeof document === 'undefined' || typeof window === 'undefined') return undefined
+  const onChange = () => setFocused(document.visibilityState !== 'hidden')
+  document.addEventListener('visibilitychange', onChange, false)
+  return () => document.removeEventListener('visibilitychange', onChange)
+}
+
+/**
+ * Makes a focus manager. Each replica makes its own by default.
+ *
+ * @example
+ * const focusManager = createFocusManager({ setEventListener: () => undefined })
+ * createReplica({ collections, transport, focusManager })
+ * focusManager.setFocused(false); focusManager.setFocused(true) // as if the tab came back
+ */
+export function createFocusManager(options: FocusManagerOptions = {}): FocusManager {
+  const setup = options.setEventListener ?? browserVisibility
+  let focused = typeof document === 'undefined' ? true : document.visibilityState !== 'hidden'
+  const listeners = new Set<(focused: boolean) => void>()
+  let cleanup: (() => void) | void = undefined
+
+  const setFocused = (next: boolean) => {
+    if (next === focused) return
+    focused = next
+    for (const listener of [...listeners]) listener(focused)
+  }
+
+  return {
+    isFocused: () => focused,
+    setFocused,
+    subscribe(listener) {
+      listeners.add(listener)
+      if (listeners.size === 1) cleanup = setup(setFocused)
+      return () => {
+        if (!listeners.delete(listener) || listeners.size > 0) return
+        cleanup?.()
+        cleanup = undefined
+      }
+    },
+  }
+}
