@@ -1,13 +1,25 @@
 /**
  * `npm run bench`: every benchmark, each figure the median of fresh child processes.
  * Prints tables for people and one JSON object per line for machines (also kept in
- * bench/results/latest.jsonl). `npm run bench -- --help` lists the flags.
+ * bench/results/latest.jsonl), and draws bench/results/throughput.svg.
+ * `npm run bench -- --help` lists the flags.
  */
+import { writeFileSync } from 'node:fs'
 import { parseArgs } from './lib/args'
-import { startResults } from './lib/output'
+import { throughputChart } from './lib/chart'
+import { RESULTS_DIR, startResults } from './lib/output'
 import { runCore } from './core/index'
+import { runE2E } from './e2e/index'
 
 const args = parseArgs(process.argv.slice(2))
+const started = performance.now()
 startResults()
 console.log(`redux-replica benchmarks: sizes ${args.sizes.join(', ')}; ${args.runs} fresh processes per figure; node ${process.version}`)
 if (args.parts.has('core')) await runCore(args)
+if (args.parts.has('e2e')) {
+  const figures = await runE2E(args)
+  const svg = throughputChart(figures, 'Initial sync from the reference server over loopback: rows/s')
+  writeFileSync(`${RESULTS_DIR}throughput.svg`, svg)
+  console.log(`\nchart: bench/results/throughput.svg`)
+}
+console.log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`)

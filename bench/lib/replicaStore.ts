@@ -1,4 +1,5 @@
 import { configureStore } from '@reduxjs/toolkit'
+import type { Middleware } from '@reduxjs/toolkit'
 import { collection, createReplica, memoryPersistence } from '../../src'
 import type { Persistence, Transport } from '../../src'
 import type { NoteRow } from './rows'
@@ -6,13 +7,19 @@ import type { NoteRow } from './rows'
 /**
  * The store exactly as an app builds it for production: RTK's `configureStore` with the
  * serializable and immutable dev checks OFF (they walk the whole state on every dispatch and
- * are dev-only by design), plus the replica's middleware and enhancer.
+ * are dev-only by design), plus the replica's middleware and enhancer. `outer` middleware runs
+ * before the replica's (the benchmarks time dispatches with it).
  */
-export function replicaStore(transport: Transport, persistence: Persistence = memoryPersistence()) {
-  const replica = createReplica({ collections: { note: collection<NoteRow>() }, transport, persistence })
+export function replicaStore(transport: Transport, persistence: Persistence = memoryPersistence(), outer: Middleware[] = [], saveInterval?: number) {
+  const replica = createReplica({
+    collections: { note: collection<NoteRow>() },
+    transport,
+    persistence,
+    ...(saveInterval === undefined ? {} : { saveInterval }),
+  })
   const store = configureStore({
     reducer: { [replica.reducerPath]: replica.reducer } as { replica: typeof replica.reducer },
-    middleware: (gDM) => gDM({ serializableCheck: false, immutableCheck: false }).concat(replica.middleware),
+    middleware: (gDM) => gDM({ serializableCheck: false, immutableCheck: false }).prepend(...outer).concat(replica.middleware),
     enhancers: (gDE) => gDE().concat(replica.enhancer),
   })
   return { replica, store }
@@ -35,5 +42,17 @@ export function whenSynced({ replica, store }: ReplicaStore, scope = ALL_NOTES):
       fn()
     }
     const unsubscribe = store.subscribe(check)
+  })
+}
+
+/** Resolves with the time at which `predicate` first holds after a store notification. */
+export function when(store: ReplicaStore['store'], predicate: () => boolean): Promise<number> {
+  return new Promise((resolve) => {
+    const unsubscribe = store.subscribe(() => {
+      if (!predicate()) return
+      const at = performance.now()
+      unsubscribe()
+      resolve(at)
+    })
   })
 }
