@@ -35,46 +35,74 @@ function afterSql(plan: PullPlan, pk: string, params: Params): string | null {
   return `(${q(VERSION_COL)}, ${pk}) > (${params.add(plan.after.v)}, ${params.add(plan.after.id)})`
 }
 
-/** Conditions of the two branches of a pull: live/soft-deleted rows, and move-out/hard-delete log entries. */
-function branches(d: Dialect, plan: PullPlan, params: Params) {
-  const t = plan.table
-  const pk = q(t.primaryKey)
-  const servable = d.servable(q(VERSION_COL))
-  const rowWhere = and([clausesSql(plan.clauses, q, params), afterSql(plan, pk, params), servable])
+/**
+ * The two branches of a pull: live and soft-deleted rows of the table, and log entries (hard
+ * deletes, move-outs) that are tombstones for this filter. `params` may be shared (one statement)
+ * or separate (two statements).
+ */
+function rowsWhere(d: Dialect, plan: PullPlan, params: Params): string {
+  const pk = q(plan.table.primaryKey)
+  return and([clausesSql(plan.clauses, q, params), afterSql(plan, pk, params), d.servable(q(VERSION_COL))])
+}
+
+function logWhere(d: Dialect, plan: PullPlan, params: Params): string {
+  const pk = q(plan.table.primaryKey)
   // A log entry is a tombstone for this subscription when the row matched the filter before the
   // change and does not after it (or is gone). `IS NOT TRUE` also covers NULL comparisons.
   const oldMatch = clausesSql(plan.clauses, (f) => q(oldCol(f)), params)
   const newMatch = clausesSql(plan.clauses, (f) => q(newCol(f)), params)
   const leaves = newMatch === null ? `${q('gone')} <> 0` : `(${q('gone')} <> 0 OR (${newMatch}) IS NOT TRUE)`
-  const logWhere = and([oldMatch, leaves, afterSql(plan, pk, params), servable])
-  return { pk, rowWhere, logWhere }
+  return and([oldMatch, leaves, afterSql(plan, pk, params), d.servable(q(VERSION_COL))])
 }
 
-export function pullStatement(d: Dialect, plan: PullPlan): Statement {
+function rowsSelect(d: Dialect, plan: PullPlan, params: Params, n: string): string {
   const t = plan.table
-  const params = new Params(d)
-  const { pk, rowWhere, logWhere } = branches(d, plan, params)
+  const pk = q(t.primaryKey)
   const v = q(VERSION_COL)
-  const n = params.add(plan.limit + 1)
-  const rows =
+  return (
     `SELECT CASE WHEN ${d.isDeleted(q(DELETED_COL))} THEN ${tombstoneJson(d, t)} ELSE ${dataJson(d, t)} END AS j, ` +
-    `${v} AS v, ${pk} AS k FROM ${d.table(t.table)}${rowWhere} ORDER BY ${v}, ${pk} LIMIT ${n}`
-  const log =
+    `${v} AS v, ${pk} AS k FROM ${d.table(t.table)}${rowsWhere(d, plan, params)} ORDER BY ${v}, ${pk} LIMIT ${n}`
+  )
+}
+
+function logSelect(d: Dialect, plan: PullPlan, params: Params, n: string): string {
+  const t = plan.table
+  const pk = q(t.primaryKey)
+  const v = q(VERSION_COL)
+  return (
     `SELECT ${tombstoneJson(d, t)} AS j, ${v} AS v, ${pk} AS k ` +
-    `FROM ${d.table(t.table + LOG_SUFFIX)}${logWhere} ORDER BY ${v}, ${pk} LIMIT ${n}`
+    `FROM ${d.table(t.table + LOG_SUFFIX)}${logWhere(d, plan, params)} ORDER BY ${v}, ${pk} LIMIT ${n}`
+  )
+}
+
+/** The pull as one statement (one snapshot): both branches merged by the database. */
+export function pullStatement(d: Dialect, plan: PullPlan): Statement {
+  const params = new Params(d)
+  const n = params.add(plan.limit + 1)
   const sql =
-    `${d.readPrefix}SELECT j, v, k FROM (SELECT * FROM (${rows}) a UNION ALL SELECT * FROM (${log}) b) u ` +
-    `ORDER BY v, k LIMIT ${n}`
+    `${d.readPrefix}SELECT j, v, k FROM (SELECT * FROM (${rowsSelect(d, plan, params, n)}) a ` +
+    `UNION ALL SELECT * FROM (${logSelect(d, plan, params, n)}) b) u ORDER BY v, k LIMIT ${n}`
   return { sql, params: params.values }
+}
+
+/**
+ * The pull as two statements, for a caller that runs them in one read transaction and merges.
+ * SQLite sorts a UNION through a temporary b-tree, which costs more than the query itself.
+ */
+export function pullStatements(d: Dialect, plan: PullPlan): { rows: Statement; log: Statement } {
+  const p1 = new Params(d)
+  const rows = rowsSelect(d, plan, p1, p1.add(plan.limit + 1))
+  const p2 = new Params(d)
+  const log = logSelect(d, plan, p2, p2.add(plan.limit + 1))
+  return { rows: { sql: d.readPrefix + rows, params: p1.values }, log: { sql: d.readPrefix + log, params: p2.values } }
 }
 
 export function countStatement(d: Dialect, plan: PullPlan): Statement {
   const t = plan.table
   const params = new Params(d)
-  const { rowWhere, logWhere } = branches(d, plan, params)
   const sql =
-    `${d.readPrefix}SELECT (SELECT count(*) FROM ${d.table(t.table)}${rowWhere}) + ` +
-    `(SELECT count(*) FROM ${d.table(t.table + LOG_SUFFIX)}${logWhere}) AS n`
+    `${d.readPrefix}SELECT (SELECT count(*) FROM ${d.table(t.table)}${rowsWhere(d, plan, params)}) + ` +
+    `(SELECT count(*) FROM ${d.table(t.table + LOG_SUFFIX)}${logWhere(d, plan, params)}) AS n`
   return { sql, params: params.values }
 }
 

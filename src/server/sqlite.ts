@@ -1,7 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3'
 import type { Database, Statement as SqliteStatement } from 'better-sqlite3'
 import type { JsonPrimitive } from '../protocol.js'
-import { countStatement, pullStatement, rowJsonSql, seedStatements, writeStatement, type Statement } from './queries.js'
+import { countStatement, pullStatements, rowJsonSql, seedStatements, writeStatement, type Statement } from './queries.js'
 import { installSqlite } from './sqlite-schema.js'
 import { q, lit, type Dialect } from './sql.js'
 import { memoizePrepare, resolveTable } from './tables.js'
@@ -99,7 +99,17 @@ export function sqliteSource(options: SqliteSourceOptions): ReplicaSource & { re
     db,
     prepare,
     async pull(plan) {
-      return rows(pullStatement(sqliteDialect, plan)).map((r) => ({ json: r[0] as string, v: r[1] as number, id: r[2] as string | number }))
+      const st = pullStatements(sqliteDialect, plan)
+      // One read transaction: both branches see the same snapshot.
+      const [live, log] = db.transaction(() => [rows(st.rows), rows(st.log)] as const)()
+      const out = live.map((r) => ({ json: r[0] as string, v: r[1] as number, id: r[2] as string | number }))
+      if (log.length === 0) return out
+      // Merge by version. In SQLite every write has a version of its own, so two entries share a
+      // version only when they are the row and its own log entry, and at most one of those matches.
+      for (const r of log) out.push({ json: r[0] as string, v: r[1] as number, id: r[2] as string | number })
+      out.sort((a, b) => a.v - b.v)
+      out.length = Math.min(out.length, plan.limit + 1)
+      return out
     },
     async countAfter(plan) {
       return rows(countStatement(sqliteDialect, plan))[0]![0] as number
