@@ -46,6 +46,14 @@ export const sqliteDialect: Dialect = {
   servable: () => null,
 }
 
+/** SQLite's order of keys: numbers before text, numbers by value, text by bytes (BINARY collation). */
+function compareKeys(a: string | number, b: string | number): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b
+  if (typeof a === 'number') return -1
+  if (typeof b === 'number') return 1
+  return Buffer.compare(Buffer.from(a), Buffer.from(b))
+}
+
 const named = (values: unknown[]) => {
   const o: Record<string, unknown> = {}
   values.forEach((v, i) => (o[`p${i + 1}`] = v))
@@ -104,10 +112,10 @@ export function sqliteSource(options: SqliteSourceOptions): ReplicaSource & { re
       const [live, log] = db.transaction(() => [rows(st.rows), rows(st.log)] as const)()
       const out = live.map((r) => ({ json: r[0] as string, v: r[1] as number, id: r[2] as string | number }))
       if (log.length === 0) return out
-      // Merge by version. In SQLite every write has a version of its own, so two entries share a
-      // version only when they are the row and its own log entry, and at most one of those matches.
+      // Merge in SQLite's (version, id) order. Entries share a version only when one write made
+      // them (a row and its own log entry, or a primary-key change: old key's tombstone, new row).
       for (const r of log) out.push({ json: r[0] as string, v: r[1] as number, id: r[2] as string | number })
-      out.sort((a, b) => a.v - b.v)
+      out.sort((a, b) => a.v - b.v || compareKeys(a.id, b.id))
       out.length = Math.min(out.length, plan.limit + 1)
       return out
     },
