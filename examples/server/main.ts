@@ -31,7 +31,9 @@ function storedSecret(db: Database.Database): string {
   return db.prepare('SELECT value FROM example_meta WHERE key = ?').pluck().get('cursor_secret') as string
 }
 
-export async function startExampleServer(options: { file?: string; port?: number; host?: string } = {}) {
+export async function startExampleServer(
+  options: { file?: string; port?: number; host?: string; fallback?: import('node:http').RequestListener } = {},
+) {
   const file = options.file ?? process.env.REPLICA_DB ?? './data/replica-example.db'
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
   const db = new Database(file)
@@ -47,7 +49,7 @@ export async function startExampleServer(options: { file?: string; port?: number
     cursorSecret: process.env.REPLICA_CURSOR_SECRET ?? storedSecret(db),
   })
   await replica.ready()
-  const server = createReplicaServer(replica)
+  const server = createReplicaServer(replica, options.fallback ? { fallback: options.fallback } : {})
   const port = options.port ?? Number(process.env.PORT ?? 3000)
   const host = options.host ?? process.env.HOST ?? '127.0.0.1'
   await new Promise<void>((resolve) => server.listen(port, host, resolve))

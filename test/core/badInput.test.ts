@@ -26,6 +26,8 @@ function setup(persistence = memoryPersistence()) {
     collections: { notes: collection<Note>() },
     transport: seedTransport({ url: endpoint.url }),
     persistence,
+    // These specify what an error looks like; test/sync specifies the retries before it.
+    retry: { retries: 0 },
   })
   const store = makeStore(replica)
   return { data, endpoint, replica, store, persistence, scopes, requests: () => scopes.length }

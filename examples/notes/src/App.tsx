@@ -1,0 +1,56 @@
+import { useMemo, useState } from 'react'
+import { useSelector } from 'react-redux'
+import type { AppStore } from './store'
+
+/** Where a subscription stands, in words a person reads. */
+function Status({ label, status, received, remaining, error }: { label: string; status: string; received: number; remaining?: number; error?: { message?: string } }) {
+  return (
+    <div className="status" data-testid={`status-${label}`}>
+      {label}: <b>{status}</b>, {received} received{remaining ? `, ${remaining} to go` : ''}
+      {error ? ` (${error.message})` : ''}
+    </div>
+  )
+}
+
+export function App({ app }: { app: AppStore }) {
+  const { replica, useSubscription } = app
+  const [projectId, setProjectId] = useState(1)
+  const projects = useSubscription('project')
+  const notes = useSubscription('note', { project_id: projectId })
+  const contacts = useSubscription('contact', { project_id: projectId })
+  const hydration = useSelector(replica.selectors.selectHydration)
+  // Newest first; the selector's own order is unspecified.
+  const shown = useMemo(() => [...notes.data].sort((a, b) => (a.updated_at < b.updated_at ? 1 : -1)).slice(0, 50), [notes.data])
+
+  return (
+    <>
+      <header>
+        <h1>Notes</h1>
+        <span data-testid="hydration">local data: {hydration.status}</span>
+      </header>
+      <main>
+        <nav>
+          {projects.data.map((project) => (
+            <button key={project.id} aria-pressed={project.id === projectId} onClick={() => setProjectId(project.id)}>
+              {project.name}
+            </button>
+          ))}
+        </nav>
+        <section>
+          <Status label="notes" {...notes} />
+          <Status label="contacts" {...contacts} />
+          <h2 data-testid="counts">
+            {notes.data.length} notes, {contacts.data.length} contacts
+          </h2>
+          <ul>
+            {shown.map((note) => (
+              <li key={note.id}>
+                #{note.id} {note.body} <small>{note.updated_at}</small>
+              </li>
+            ))}
+          </ul>
+        </section>
+      </main>
+    </>
+  )
+}
