@@ -9,15 +9,15 @@ import type { CollectionsConfig } from './types.js'
  * pairs of timestamps inside the same millisecond: a cursor cut to milliseconds gets stuck or skips.
  */
 export interface ExampleDataOptions {
-  /** @default 1 */
+  /** Projects; contacts and notes are spread over them round-robin. @default 1 @example { projects: 5 } */
   projects?: number
-  /** @default 1000 */
+  /** @default 1000 @example { contacts: 50 } */
   contacts?: number
-  /** @default 10000 */
+  /** @default 10000 @example { notes: 100_000 } */
   notes?: number
-  /** @default 300 */
+  /** Rows that share each updated_at. @default 300 @example { rowsPerTimestamp: 1500 } */
   rowsPerTimestamp?: number
-  /** PRNG seed. @default 2015 */
+  /** PRNG seed: the same options give the same rows. @default 2015 @example { seed: 7 } */
   seed?: number
 }
 
