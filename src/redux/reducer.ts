@@ -123,8 +123,10 @@ function buildSubscriptionsReducer(actions: ReplicaActions) {
         const subscription = state[payload.key]
         if (!subscription) return
         subscription.received += payload.received
-        if (payload.remaining === undefined) delete subscription.remaining
-        else subscription.remaining = payload.remaining
+        // Servers may count only now and then (the reference server counts on a sync's first page):
+        // between counts, the last count less what has arrived since is the best estimate.
+        if (payload.remaining !== undefined) subscription.remaining = payload.remaining
+        else if (subscription.remaining !== undefined) subscription.remaining = Math.max(0, subscription.remaining - payload.received)
       })
       .addCase(actions.syncSucceeded, (state, { payload }) => {
         const subscription = state[payload.key]
