@@ -187,7 +187,9 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
       if (!stored) return
       stored.lastSyncedAt = at
       subscriptions.update(stored)
-      queue.changed()
+      // Not worth a save of its own (a poll that brings nothing would rewrite a whole file database
+      // every time): it is saved with the next one.
+      queue.changed(false)
     },
 
     flush: () => queue.flush(),

@@ -5,8 +5,11 @@
  * of the first change after a save, so a long sync writes once per interval, not once per page.
  */
 export interface SaveQueue {
-  /** Something changed: make sure a save starts within the interval. */
-  changed(): void
+  /**
+   * Something changed: make sure a save starts within the interval. With `soon = false` the change
+   * only rides along with the next save (a flush, close, pagehide, or the next urgent change).
+   */
+  changed(soon?: boolean): void
   /** Resolves when everything changed before this call is saved; rejects with the save's error. */
   flush(): Promise<void>
   /** Cancels the timer. Pending flushes still complete. */
@@ -77,9 +80,9 @@ export function createSaveQueue({ save, interval, onSaved }: SaveQueueOptions): 
   }
 
   return {
-    changed() {
+    changed(soon = true) {
       dirty = true
-      arm()
+      if (soon) arm()
     },
     flush,
     stop() {
