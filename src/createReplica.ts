@@ -39,7 +39,12 @@ export interface ReplicaOptions<Collections extends Record<string, CollectionCon
   transport: Transport
   /**
    * Where the local database lives. Default `memoryPersistence()` (nothing survives a reload).
-   * @example persistence: memoryPersistence()
+   * A stored database that cannot be read, or was written in another format version, is kept
+   * under another name, reported with `databaseSetAside`, and the replica starts empty. See
+   * docs/persistence.md.
+   * @example persistence: filePersistence('./data/replica.db') // Node
+   * @example persistence: indexedDbPersistence('my-app')       // browsers
+   * @example persistence: memoryPersistence()                  // tests
    */
   persistence?: Persistence
   /**
