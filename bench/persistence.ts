@@ -15,17 +15,45 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { filePersistence, memoryPersistence } from '../src'
+import { configureStore } from '@reduxjs/toolkit'
+import { collection, createReplica, filePersistence, memoryPersistence } from '../src'
+import type { Persistence, Transport } from '../src'
 import { memoryTransport } from './lib/memoryTransport'
 import { fmt, table } from './lib/output'
-import { ALL_NOTES, replicaStore, whenSynced } from './lib/replicaStore'
 import { noteRows } from './lib/rows'
+import type { NoteRow } from './lib/rows'
 import { median } from './lib/stats'
 
 type Task = 'sync-memory' | 'sync-memory-one-save' | 'sync-file' | 'hydrate-file'
 type Result = { ms: number; rows: number; saveMs?: number; bytes?: number }
 const MARK = 'PERSISTENCE_RESULT '
 const SELF = fileURLToPath(import.meta.url)
+
+const ALL_NOTES = { collection: 'note', filter: {} }
+
+/** A production store (RTK's dev checks off) with the replica. */
+function replicaStore(transport: Transport, options: { persistence: Persistence; saveInterval?: number }) {
+  const replica = createReplica({ collections: { note: collection<NoteRow>() }, transport, ...options })
+  const store = configureStore({
+    reducer: { [replica.reducerPath]: replica.reducer },
+    middleware: (gDM) => gDM({ serializableCheck: false, immutableCheck: false }).concat(replica.middleware),
+    enhancers: (gDE) => gDE().concat(replica.enhancer),
+  })
+  return { replica, store }
+}
+
+/** Resolves when the notes subscription is `synced`. */
+function whenSynced({ replica, store }: ReturnType<typeof replicaStore>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const unsubscribe = store.subscribe(() => {
+      const { status, error } = replica.selectors.selectSubscription(store.getState(), ALL_NOTES)
+      if (status === 'synced') resolve()
+      else if (status === 'error') reject(new Error(JSON.stringify(error)))
+      else return
+      unsubscribe()
+    })
+  })
+}
 
 /** One measurement, in this (fresh) process. */
 async function measure(task: Task, n: number, file: string): Promise<Result> {
