@@ -56,11 +56,3 @@ export async function moveIndexedDb(from: string, to: string): Promise<void> {
   }
   await request(indexedDB.deleteDatabase(from))
 }
-
-/** True if a database of this name exists (without creating one). */
-export async function indexedDbExists(name: string): Promise<boolean> {
-  if (typeof indexedDB.databases === 'function') {
-    return (await indexedDB.databases()).some((info) => info.name === name)
-  }
-  return true
-}
