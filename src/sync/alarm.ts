@@ -3,21 +3,30 @@ import type { Timers } from './timers'
 
 /**
  * The wait of a caught-up subscription until its next pull: the polling interval elapses, or
- * something rings it (focus, reconnect). A ring while nobody waits is dropped on purpose: the pull
- * under way started after the event, so it already sees what the event would have fetched.
+ * something rings it (focus, reconnect). A focus while nobody waits (a pull is under way) is kept
+ * for the next wait, which then ends at once: the request under way may have left before the
+ * user came back, and would miss what they came back to. The next request sent forgets it.
  */
 export interface Alarm {
   /** Waits `ms` (forever when 0) or until rung; resolves with what ended the wait, rejects on abort. */
   wait(ms: number, signal: AbortSignal): Promise<PullTrigger>
   ring(trigger: PullTrigger): void
+  /** Forgets a kept ring: a request is leaving now, and sees what the ring was about. */
+  reset(): void
 }
 
 export function createAlarm(timers: Timers): Alarm {
   let ringing: ((trigger: PullTrigger) => void) | undefined
+  let missed: PullTrigger | undefined
   return {
     wait(ms, signal) {
       return new Promise((resolve, reject) => {
         if (signal.aborted) return reject(signal.reason)
+        if (missed !== undefined) {
+          resolve(missed)
+          missed = undefined
+          return
+        }
         let handle: unknown
         const finish = (trigger: PullTrigger) => {
           if (handle !== undefined) timers.clearTimeout(handle)
@@ -36,7 +45,12 @@ export function createAlarm(timers: Timers): Alarm {
       })
     },
     ring(trigger) {
-      ringing?.(trigger)
+      if (ringing) ringing(trigger)
+      // A reconnect is not kept: a loop that is not waiting is pulling, so it is on the network now.
+      else if (trigger === 'focus') missed = trigger
+    },
+    reset() {
+      missed = undefined
     },
   }
 }

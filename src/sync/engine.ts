@@ -48,7 +48,17 @@ interface Running {
   alarm: Alarm
   /** Each subscriber's polling interval; the shortest wins. */
   intervals: number[]
+  /** The loop ended on a failure no retry fixes (a 4xx); a new subscriber starts it again. */
+  stopped: boolean
 }
+
+/**
+ * A reconnect pulls every subscription at once only after an outage at least this long. A lossy
+ * network flips online and offline with every request; pulling everything on each flip would be
+ * a request storm. Subscriptions that failed during a short outage wait at the offline gate and
+ * are released by it anyway.
+ */
+const RECONNECT_AFTER_OFFLINE_MS = 2_000
 
 /**
  * The replica's moving parts for one store: the local database, and one sync loop per
@@ -62,6 +72,7 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Repl
   const running = new Map<string, Running>()
   const loops = new Set<Promise<void>>()
   let closed = false
+  let closing: Promise<void> | undefined
   let opened: LocalStore | undefined
   const dispatch: MiddlewareAPI['dispatch'] = (action) => {
     if (closed) return action
@@ -96,10 +107,17 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Repl
   const ringAll = (trigger: 'focus' | 'reconnect') => {
     for (const { alarm } of running.values()) alarm.ring(trigger)
   }
+  let offlineSince: number | undefined
   const stopListening = [
     live.onlineManager.subscribe((online) => {
       emit({ type: 'connectivity', online })
-      if (online) ringAll('reconnect')
+      if (!online) {
+        offlineSince ??= config.now()
+        return
+      }
+      const outage = offlineSince === undefined ? 0 : config.now() - offlineSince
+      offlineSince = undefined
+      if (outage >= RECONNECT_AFTER_OFFLINE_MS) ringAll('reconnect')
     }),
     live.focusManager.subscribe((focused) => {
       if (!focused) return
@@ -117,6 +135,7 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Repl
       const { primaryKey } = config.collections[scope.collection] as { primaryKey: string }
       const pollingInterval = () => Math.min(...entry.intervals)
       await runSubscriptionLoop(services, { key, ...scope, primaryKey, pollingInterval }, store, entry.alarm, signal)
+      entry.stopped = !signal.aborted
     } catch (error) {
       if (!signal.aborted) dispatch(actions.syncFailed({ key, error: toSerializedError(error) }))
     } finally {
@@ -125,8 +144,13 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Repl
   }
 
   function start(key: string, scope: Required<Scope>, pollingInterval: number): void {
-    const entry: Running = { refs: 1, controller: new AbortController(), alarm: createAlarm(live.timers), intervals: [pollingInterval] }
+    const entry: Running = { refs: 1, controller: new AbortController(), alarm: createAlarm(live.timers), intervals: [pollingInterval], stopped: false }
     running.set(key, entry)
+    launch(key, scope, entry)
+  }
+
+  function launch(key: string, scope: Required<Scope>, entry: Running): void {
+    entry.stopped = false
     const loop = run(key, scope, entry).finally(() => loops.delete(loop))
     loops.add(loop)
   }
@@ -139,14 +163,18 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Repl
 
   return {
     subscribe(scope) {
+      if (closed) return
       const key = scopeKey(scope)
       const current = running.get(key)
       if (current) {
         current.refs++
         current.intervals.push(intervalOf(scope))
+        // A subscription stopped by a 4xx (say, a token that expired) gets another go with each
+        // new subscriber, as a remount would give it.
+        if (current.stopped) launch(key, { collection: scope.collection, filter: canonicalFilter(scope.filter) }, current)
         return
       }
-      const problem = !(scope.collection in config.collections)
+      const problem = !Object.hasOwn(config.collections, scope.collection)
         ? new ReplicaError('unknown_collection', `Unknown collection "${scope.collection}": configure it in createReplica({ collections })`)
         : describeFilterProblem(scope.filter) !== undefined
           ? new ReplicaError('bad_filter', `Bad filter for "${scope.collection}": ${describeFilterProblem(scope.filter)}`)
@@ -172,16 +200,19 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Repl
     },
 
     whenHydrated: () => hydrated.then(() => undefined),
-    flush: () => hydrated.then((store) => store.flush()),
-    async close() {
-      if (closed) return
+    // After close() everything was saved and the database released: nothing is left to flush.
+    flush: () => (closed ? Promise.resolve() : hydrated.then((store) => store.flush())),
+    close() {
       closed = true
-      for (const stop of stopListening) stop()
-      for (const { controller } of running.values()) controller.abort()
-      running.clear()
-      await Promise.allSettled([...loops])
-      const store = await hydrated.catch(() => undefined)
-      await store?.close()
+      closing ??= (async () => {
+        for (const stop of stopListening) stop()
+        for (const { controller } of running.values()) controller.abort()
+        running.clear()
+        await Promise.allSettled([...loops])
+        const store = await hydrated.catch(() => undefined)
+        await store?.close()
+      })()
+      return closing
     },
   }
 }

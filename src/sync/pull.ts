@@ -1,7 +1,7 @@
 import { ReplicaError } from '../errors'
 import type { Filter } from '../protocol'
 import type { AppliedPage, LocalStore } from '../store/localStore'
-import type { PullResult, Transport } from './transport'
+import type { Checkpoint, PullResult, Transport } from './transport'
 
 export interface PullOptions {
   transport: Transport
@@ -32,8 +32,18 @@ export async function pullUntilCaughtUp(options: PullOptions): Promise<void> {
       // Asking again with the same checkpoint would loop forever.
       throw new ReplicaError('malformed_page', 'Malformed page: the server said more rows remain but sent none')
     }
-    const applied = store.applyPage({ subscription: { key, collection, filter }, changes: page.changes, checkpoint: page.checkpoint })
-    options.onPage(applied, page)
+    // Some servers answer an empty page with a null cursor: that means "nothing new", not "start over".
+    const next = page.changes.length === 0 && page.checkpoint === null ? checkpoint : page.checkpoint
+    // An idle poll changes nothing: no write (so no save) and no dispatch (so no re-render).
+    if (page.changes.length > 0 || !sameCheckpoint(next, checkpoint)) {
+      const applied = store.applyPage({ subscription: { key, collection, filter }, changes: page.changes, checkpoint: next })
+      options.onPage(applied, page)
+    }
     if (!page.hasMore) return
   }
+}
+
+/** Checkpoints are JSON; the same JSON is the same position. */
+function sameCheckpoint(a: Checkpoint | null, b: Checkpoint | null): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b)
 }

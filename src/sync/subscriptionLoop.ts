@@ -72,7 +72,10 @@ export async function runSubscriptionLoop(services: LoopServices, target: LoopTa
     connectivity,
     timers: live.timers,
     timeout: live.timeout,
-    onRequest: () => emit({ type: 'requestSent', key, attempt }),
+    onRequest: () => {
+      alarm.reset()
+      emit({ type: 'requestSent', key, attempt })
+    },
   })
 
   async function pullWithRetries(): Promise<PullOutcome> {
@@ -106,7 +109,11 @@ export async function runSubscriptionLoop(services: LoopServices, target: LoopTa
             emit({ type: 'pageApplied', key, received: page.changes.length, upserted: applied.upserted.length, removed: applied.removed.length, hasMore: page.hasMore, ...remaining })
           },
         })
-        if (received > 0 || status !== 'synced') await store.flush()
+        if (received > 0 || status !== 'synced') {
+          // A failed save is the storage's trouble, not this pull's: the save queue reports it
+          // (storageFailed) and retries, and the rows are applied; stopping the sync would not help.
+          await store.flush().catch(() => {})
+        }
         signal.throwIfAborted()
         const at = new Date(services.now()).toISOString()
         status = 'synced'
@@ -132,30 +139,27 @@ export async function runSubscriptionLoop(services: LoopServices, target: LoopTa
             return 'stopped'
           }
           refreshedCredentials = true
+          let verdict: boolean | void
           try {
-            const verdict = await hook({ collection: target.collection, filter: target.filter, error: serialized })
-            signal.throwIfAborted()
-            if (verdict !== false) continue
+            verdict = await hook({ collection: target.collection, filter: target.filter, error: serialized })
           } catch (hookError) {
             if (signal.aborted) throw hookError
-            {
             fail(toSerializedError(hookError), true)
             return 'stopped'
           }
-          }
-          {
-            fail(serialized, true)
-            return 'stopped'
-          }
+          signal.throwIfAborted()
+          if (verdict !== false) continue
+          fail(serialized, true)
+          return 'stopped'
         }
         if (failure.kind === 'fatal') {
-            fail(serialized, true)
-            return 'stopped'
-          }
+          fail(serialized, true)
+          return 'stopped'
+        }
         if (attempt >= live.retries) {
-            fail(serialized, false)
-            return 'exhausted'
-          }
+          fail(serialized, false)
+          return 'exhausted'
+        }
         const wait = failure.retryAfter === undefined
           ? backoff(attempt, live.backoff)
           : { delay: failure.retryAfter, ceiling: failure.retryAfter }

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { memoryPersistence } from '../../src'
-import type { Persistence } from '../../src'
 import { openLocalStore } from '../../src/store/localStore'
 import { createSaveQueue } from '../../src/store/saveQueue'
 import { loopbackServer } from '../fixtures/loopbackServer'
+import { recordingPersistence } from '../fixtures/recordingPersistence'
 import type { LoopbackServer } from '../fixtures/loopbackServer'
 import { waitFor } from '../fixtures/store'
 import { NOTES, notes, startApp } from './harness'
@@ -13,40 +13,6 @@ afterEach(async () => {
   await server?.stop()
   server = undefined
 })
-
-/**
- * A memory persistence that records every saved snapshot and can be told to fail saves. Each save
- * takes a few milliseconds, like a disk.
- */
-function recordingPersistence(options: { failures?: number } = {}) {
-  const inner = memoryPersistence('recorded')
-  const snapshots: string[] = []
-  let failures = options.failures ?? 0
-  const persistence: Persistence = {
-    name: inner.name,
-    async connect() {
-      const connection = await inner.connect()
-      const save = connection.adapter.saveDatabase?.bind(connection.adapter)
-      return {
-        ...connection,
-        adapter: {
-          loadDatabase: connection.adapter.loadDatabase.bind(connection.adapter),
-          saveDatabase(name, serialized: string, callback) {
-            setTimeout(() => {
-              if (failures > 0) {
-                failures--
-                return callback(new Error('ENOSPC: no space left on device'))
-              }
-              snapshots.push(serialized)
-              save?.(name, serialized, callback)
-            }, 3)
-          },
-        },
-      }
-    },
-  }
-  return { persistence, snapshots }
-}
 
 /** What a snapshot holds, read the way a test must: Loki's JSON, our documents `{ k, v, r }`. */
 function readSnapshot(serialized: string) {
