@@ -1,10 +1,12 @@
 import { createReducer } from '@reduxjs/toolkit'
 import type { Reducer, SerializedError, UnknownAction } from '@reduxjs/toolkit'
 import type { Filter, Key } from '../protocol'
-import { canonicalFilter, scopeKey } from '../subscriptions/scope'
+import { canonicalFilter, describeFilterProblem, scopeKey } from '../subscriptions/scope'
 import type { ReplicaActions } from './actions'
 import { applyEntityChanges, emptyEntityState, entityStateFrom } from './entityState'
 import type { EntityState } from './entityState'
+import { buildWritesReducer } from '../writes/reducer'
+import type { WritesState } from '../writes/reducer'
 
 /** Where a subscription stands. `synced`: its pull reached the end of the server's data. */
 export type SubscriptionStatus = 'idle' | 'syncing' | 'synced' | 'offline' | 'error'
@@ -43,6 +45,8 @@ export interface ReplicaState<Rows extends Record<string, object> = Record<strin
   subscriptions: Record<string, SubscriptionState>
   hydration: HydrationState
   storage: StorageState
+  /** Local writes: pending counts, push status, refused writes (docs/writes.md). */
+  writes: WritesState
 }
 
 /** Builds the replica's reducer: one generated reducer per collection, plus subscriptions and hydration. */
@@ -57,6 +61,7 @@ export function buildReducer<Rows extends Record<string, object>>(
   const subscriptions = buildSubscriptionsReducer(actions)
   const hydration = buildHydrationReducer(actions)
   const storage = buildStorageReducer(actions)
+  const writes = buildWritesReducer(actions)
 
   const reducer = (state: ReplicaState | undefined, action: UnknownAction): ReplicaState => {
     const before = state?.collections as Collections | undefined
@@ -70,10 +75,11 @@ export function buildReducer<Rows extends Record<string, object>>(
     const nextSubscriptions = subscriptions(state?.subscriptions, action)
     const nextHydration = hydration(state?.hydration, action)
     const nextStorage = storage(state?.storage, action)
-    if (state && collections === before && nextSubscriptions === state.subscriptions && nextHydration === state.hydration && nextStorage === state.storage) {
+    const nextWrites = writes(state?.writes, action)
+    if (state && collections === before && nextSubscriptions === state.subscriptions && nextHydration === state.hydration && nextStorage === state.storage && nextWrites === state.writes) {
       return state
     }
-    return { collections: collections as Collections, subscriptions: nextSubscriptions, hydration: nextHydration, storage: nextStorage }
+    return { collections: collections as Collections, subscriptions: nextSubscriptions, hydration: nextHydration, storage: nextStorage, writes: nextWrites }
   }
   return reducer as unknown as Reducer<ReplicaState<Rows>>
 }
@@ -89,6 +95,15 @@ function buildCollectionReducer<T extends object>(actions: ReplicaActions, name:
     if (actions.hydrateCollection.match(action) && action.payload.collection === name) {
       return entityStateFrom(action.payload.rows as unknown as T[], keyOf)
     }
+    // Local writes (optimistic) and the server's answers to them.
+    if (actions.writeQueued.match(action) && action.payload.change.collection === name) {
+      const { upserted, removed } = action.payload.change
+      return applyEntityChanges(state, upserted as unknown as T[], removed, keyOf)
+    }
+    if (actions.pushSettled.match(action)) {
+      const change = action.payload.changes.find((c) => c.collection === name)
+      return change ? applyEntityChanges(state, change.upserted as unknown as T[], change.removed, keyOf) : state
+    }
     return state
   }
 }
@@ -100,7 +115,8 @@ function buildSubscriptionsReducer(actions: ReplicaActions) {
       .addCase(actions.subscribe, (state, { payload }) => {
         state[scopeKey(payload)] ??= {
           collection: payload.collection,
-          filter: canonicalFilter(payload.filter),
+          // A filter that is not plain data stays out of state; the error status names the problem.
+          filter: describeFilterProblem(payload.filter) === undefined ? canonicalFilter(payload.filter) : {},
           status: 'idle',
           received: 0,
         }

@@ -50,7 +50,7 @@ describe('bad input on the client', () => {
     const bad = { collection: 'notes', filter: { project_id: { $gt: 1 } } as never }
     store.dispatch(replica.actions.subscribe(bad))
     expect(replica.selectors.selectSubscription(store.getState(), bad)).toMatchObject({
-      status: 'error', error: { code: 'bad_filter' },
+      status: 'error', error: { code: 'bad_filter' }, filter: {},
     })
     expect(requests()).toBe(0)
     await store.replica.close()
