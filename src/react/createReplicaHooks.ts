@@ -7,6 +7,8 @@ import type { Filter } from '../protocol'
 import type { SubscriptionStatus } from '../redux/reducer'
 import { canonicalFilter, scopeKey } from '../subscriptions/scope'
 
+const NO_ROWS: never[] = []
+
 /** What `useSubscription` returns: the rows the subscription sees, and where its sync stands. */
 export interface UseSubscriptionResult<T> {
   /** Rows of the collection matching the filter; the same array until they change. */
@@ -53,8 +55,9 @@ export function createReplicaHooks<Collections extends Record<string, Collection
           setTimeout(() => dispatch(replica.actions.unsubscribe(scope)), 0)
         }
       }, [dispatch, scope])
-      const selectors = replica.selectors[collection]
-      const data = useSelector((state: never) => selectors.selectWhere(state, scope.filter))
+      // An unconfigured collection renders no rows; the subscribe above puts its error in state.
+      const selectors = Object.hasOwn(replica.selectors, collection) ? replica.selectors[collection] : undefined
+      const data = useSelector((state: never) => selectors?.selectWhere(state, scope.filter) ?? NO_ROWS)
       const subscription = useSelector((state: never) => replica.selectors.selectSubscription(state, scope))
       const { status, received, remaining, lastSyncedAt, error } = subscription
       return { data, status, received, remaining, lastSyncedAt, error }

@@ -78,4 +78,17 @@ describe('useSubscription', () => {
     await act(() => waitFor(store, () => status(3) === 'idle'))
     await store.replica.close()
   })
+
+  it('renders an error status, not a crash, for a collection that is not configured', async () => {
+    const { store, replica } = setup()
+    const { useSubscription } = createReplicaHooks(replica)
+    function Invoices() {
+      const { data, status, error } = useSubscription('invoice' as 'note')
+      return <p data-testid="invoices">{`${status}: ${data.length} ${error?.code ?? ''}`}</p>
+    }
+    render(<Provider store={store}><Invoices /></Provider>)
+    await act(() => waitFor(store, () => replica.selectors.selectSubscription(store.getState(), { collection: 'invoice' }).status === 'error'))
+    expect(screen.getByTestId('invoices').textContent).toBe('error: 0 unknown_collection')
+    await store.replica.close()
+  })
 })
