@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ErrorBody } from '../protocol.js'
 import { ReplicaError, tooLarge } from './errors.js'
 import { cursorCodec } from './cursor.js'
+import { handleDigest } from './digest.js'
 import { handlePull } from './pull-endpoint.js'
 import { handleSeed, type SeedVariant } from './seed-endpoint.js'
 import { json, type Authorize, type Context, type ReplicaAnswer, type ReplicaRequest } from './context.js'
@@ -32,7 +33,8 @@ export interface ReplicaHandlerOptions {
    */
   authorize: Authorize
   /**
-   * Path prefix of our protocol's endpoint: the pull answers at `${basePath}/pull`. Requests for
+   * Path prefix of our protocol's endpoints: the pull answers at `${basePath}/pull`, the digest
+   * (docs/protocol.md) at `${basePath}/digest`. Requests for
    * other paths get `404 not_found`, or go to `next()` in the node face when one is given.
    * @default ''
    * @example { basePath: '/replica' } // GET /replica/pull?collection=note
@@ -174,6 +176,7 @@ export function createReplicaHandler(options: ReplicaHandlerOptions): ReplicaHan
   }
   const base = (options.basePath ?? '').replace(/\/+$/, '')
   const pullPath = `${base}/pull`
+  const digestPath = `${base}/digest`
   const seeds = new Map<string, { variant: SeedVariant; size: number }>()
   if (options.seedEndpoints !== false) {
     const off = options.seedEndpoints?.offline ?? '/offline/download_updated'
@@ -186,14 +189,15 @@ export function createReplicaHandler(options: ReplicaHandlerOptions): ReplicaHan
   async function handle(request: ReplicaRequest): Promise<ReplicaAnswer | null> {
     const path = request.url.pathname
     const seed = seeds.get(path)
-    if (path !== pullPath && !seed) return null
+    if (path !== pullPath && path !== digestPath && !seed) return null
     try {
       if (request.method !== 'GET') {
         return errorAnswer(405, { error: { code: 'bad_request', message: `method ${request.method.slice(0, 16)} not allowed; use GET` } }, { allow: 'GET' })
       }
       const length = Number(request.headers.get('content-length') ?? 0)
       if (length > limits.maxBodyBytes) throw tooLarge(413, `request body over ${limits.maxBodyBytes} bytes`)
-      return seed ? await handleSeed(ctx, request, seed.variant, seed.size) : await handlePull(ctx, request)
+      if (seed) return await handleSeed(ctx, request, seed.variant, seed.size)
+      return path === digestPath ? await handleDigest(ctx, request) : await handlePull(ctx, request)
     } catch (e) {
       if (e instanceof ReplicaError) return errorAnswer(e.status, e.toBody())
       if (isDataError(e)) return errorAnswer(400, { error: { code: 'bad_filter', message: 'a filter value does not fit the type of its column' } })

@@ -2,6 +2,7 @@ import pg from 'pg'
 import type { Pool, PoolClient } from 'pg'
 import { createHash } from 'node:crypto'
 import { countStatement, pullStatement, rowJsonSql, seedStatements, writeStatement, type Statement } from './queries.js'
+import { digestOf, digestStatement } from './digest.js'
 import { installPostgresSql } from './postgres-schema.js'
 import { lit, q, type Dialect } from './sql.js'
 import { memoizePrepare, resolveTable } from './tables.js'
@@ -116,6 +117,9 @@ export function postgresSource(options: PostgresSourceOptions): ReplicaSource & 
     },
     async countAfter(plan) {
       return Number((await run(countStatement(d, plan)))[0]![0])
+    },
+    async digest(plan) {
+      return digestOf(await run(digestStatement(d, plan)))
     },
     async seedPage(plan) {
       const { page, count } = seedStatements(d, plan)

@@ -2,6 +2,7 @@ import BetterSqlite3 from 'better-sqlite3'
 import type { Database, Statement as SqliteStatement } from 'better-sqlite3'
 import type { JsonPrimitive } from '../protocol.js'
 import { countStatement, pullStatements, rowJsonSql, seedStatements, writeStatement, type Statement } from './queries.js'
+import { digestOf, digestStatement } from './digest.js'
 import { installSqlite } from './sqlite-schema.js'
 import { q, lit, type Dialect } from './sql.js'
 import { memoizePrepare, resolveTable } from './tables.js'
@@ -121,6 +122,11 @@ export function sqliteSource(options: SqliteSourceOptions): ReplicaSource & { re
     },
     async countAfter(plan) {
       return rows(countStatement(sqliteDialect, plan))[0]![0] as number
+    },
+    async digest(plan) {
+      // Streamed: a large scope is hashed row by row, never held in memory at once.
+      const st = digestStatement(sqliteDialect, plan)
+      return digestOf(prepared(st.sql).raw(true).iterate(named(st.params)) as IterableIterator<unknown[]>)
     },
     async seedPage(plan) {
       const { page, count } = seedStatements(sqliteDialect, plan)

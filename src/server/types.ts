@@ -105,6 +105,13 @@ export interface PulledRow {
   id: string | number
 }
 
+/** What a digest covers: live rows matching `clauses` at or before `upTo` in `(_version, id)` order. */
+export interface DigestPlan {
+  table: TableInfo
+  clauses: readonly Clause[]
+  upTo: VersionCursor
+}
+
 export interface SeedPlan {
   table: TableInfo
   clauses: readonly Clause[]
@@ -131,6 +138,8 @@ export interface ReplicaSource {
   pull(plan: PullPlan): Promise<PulledRow[]>
   /** Rows and tombstones after `plan.after`, as many as `pull` would page through. */
   countAfter(plan: PullPlan): Promise<number>
+  /** Count and order-independent hash of the live rows a digest covers (docs/protocol.md, "Digest"). */
+  digest(plan: DigestPlan): Promise<{ count: number; hash: number }>
   seedPage(plan: SeedPlan): Promise<{ json: string[]; last: [string, string | number] | null; count: number | null }>
   /** Run one write; `via` is an optional connection/transaction of the driver (pg `PoolClient`). */
   write(table: TableInfo, op: WriteOp, via?: unknown): Promise<Record<string, unknown> | null>

@@ -1,0 +1,59 @@
+import { digestAccumulator, type Digest } from '../sync/digestHash.js'
+import { badRequest } from './errors.js'
+import { filterClauses, parseJsonParam } from './filter.js'
+import { authorizeCollection, json, type Context, type ReplicaAnswer, type ReplicaRequest } from './context.js'
+import { single } from './pull-endpoint.js'
+import { DELETED_COL, Params, VERSION_COL, clausesSql, q, type Dialect } from './sql.js'
+import type { DigestPlan } from './types.js'
+
+/**
+ * `GET <base>/digest?collection&filter&cursor` (docs/protocol.md, "Digest"): the count and
+ * order-independent hash of the live rows matching the filter and the caller's scope whose
+ * `(_version, id)` is at or before the cursor's position, i.e. what a client that applied the
+ * stream up to that cursor must hold for this subscription. Validated like the pull: the same
+ * `authorize`, allow-lists, filter limits and signed cursor; the cursor is required.
+ */
+export async function handleDigest(ctx: Context, request: ReplicaRequest): Promise<ReplicaAnswer> {
+  const params = request.url.searchParams
+  const collection = single(params, 'collection')
+  if (!collection) throw badRequest('collection is required')
+  const filterText = single(params, 'filter')
+  const cursorText = single(params, 'cursor')
+
+  const { table, scope } = await authorizeCollection(ctx, request, collection)
+  const filter = filterText === null || filterText === '' ? [] : filterClauses(parseJsonParam(filterText, 'filter'), table.filterable, ctx.limits, table.kinds)
+  // Without a cursor the stream has delivered nothing, so there is nothing to compare.
+  if (cursorText === null || cursorText === '') throw badRequest('cursor is required: a digest covers the rows up to a cursor of this subscription')
+  const upTo = ctx.codec.decode(collection, cursorText)
+  const digest = await ctx.source.digest({ table, clauses: [...filter, ...scope], upTo })
+  // `version`: the position the digest covers, so a client can tell which of its versions the
+  // server has passed (the cursor's payload is readable anyway; only its signature is secret).
+  return json(200, JSON.stringify({ count: digest.count, hash: digest.hash, version: upTo.v }))
+}
+
+/**
+ * The keys and versions a digest covers: live rows (not soft-deleted) matching the clauses, with
+ * `(_version, id) <= upTo`, and (PostgreSQL) below the horizon, like the pull that issued the
+ * cursor. Keys and versions are hashed as `String()` formats what the driver returns (an int8 comes
+ * from pg as decimal text), which is how the client formats the JSON numbers it received.
+ */
+export function digestStatement(d: Dialect, plan: DigestPlan): { sql: string; params: unknown[] } {
+  const t = plan.table
+  const params = new Params(d)
+  const pk = q(t.primaryKey)
+  const v = q(VERSION_COL)
+  const where = [
+    clausesSql(plan.clauses, q, params),
+    `NOT (${d.isDeleted(q(DELETED_COL))})`,
+    `(${v}, ${pk}) <= (${params.add(plan.upTo.v)}, ${params.add(plan.upTo.id)})`,
+    d.servable(v),
+  ].filter((p): p is string => p !== null)
+  return { sql: `${d.readPrefix}SELECT ${pk} AS k, ${v} AS v FROM ${d.table(t.table)} WHERE ${where.join(' AND ')}`, params: params.values }
+}
+
+/** Folds `[key, version]` rows into a digest. */
+export function digestOf(rows: Iterable<unknown[]>): Digest {
+  const acc = digestAccumulator()
+  for (const r of rows) acc.add(r[0] as string | number | bigint, r[1] as string | number | bigint)
+  return acc.result()
+}
