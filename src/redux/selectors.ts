@@ -32,8 +32,8 @@ const NO_SUBSCRIPTION: SubscriptionState = Object.freeze({
   received: 0,
 }) as SubscriptionState
 
-/** Filtered lists kept per collection state; a new state starts a new cache. At most this many filters each. */
-const MAX_FILTERS_PER_STATE = 64
+/** Filters whose results are kept per collection; past this many, the cache starts over. */
+const MAX_FILTERS = 64
 
 export function buildCollectionSelectors<S, T>(select: (state: S) => EntityState<T>, primaryKey: string): CollectionSelectors<S, T> {
   // Each flat view is one pass over the shards' arrays: O(rows) pointer copies, once per state.
@@ -51,8 +51,11 @@ export function buildCollectionSelectors<S, T>(select: (state: S) => EntityState
   const ids = memoizeByState((entities: EntityState<T>) =>
     all(entities).map((row) => (row as Record<string, unknown>)[primaryKey] as Key),
   )
-  const filtered = new WeakMap<EntityState<T>, Map<string, T[]>>()
-
+  // Per filter: the result for the last state asked, and each shard's matching rows. Shards are
+  // immutable and shared between states, so after a page only the ~250 shards it touched are
+  // filtered again; the rest are looked up. A 100k-row sync then costs each mounted view about a
+  // page's work per page, not a pass over every row.
+  const filters = new Map<string, { entities?: EntityState<T>; rows: T[]; byShard: WeakMap<object, T[]> }>()
   return {
     selectAll: (state) => all(select(state)),
     selectById: (state, id) => entityById(select(state), id),
@@ -61,17 +64,28 @@ export function buildCollectionSelectors<S, T>(select: (state: S) => EntityState
     selectTotal: (state) => select(state).total,
     selectWhere(state, filter) {
       const entities = select(state)
-      let cache = filtered.get(entities)
-      if (!cache) filtered.set(entities, (cache = new Map()))
       const canonical = canonicalFilter(filter)
       const key = JSON.stringify(canonical)
-      let rows = cache.get(key)
-      if (!rows) {
-        if (cache.size >= MAX_FILTERS_PER_STATE) cache.clear()
-        rows = all(entities).filter((row) => matchesFilter(row as Record<string, unknown>, canonical))
-        cache.set(key, rows)
+      let cached = filters.get(key)
+      if (!cached) {
+        if (filters.size >= MAX_FILTERS) filters.clear()
+        filters.set(key, (cached = { rows: [], byShard: new WeakMap() }))
       }
-      return rows
+      if (cached.entities !== entities) {
+        const rows: T[] = []
+        for (const shard of entities.shards) {
+          let matching = cached.byShard.get(shard)
+          if (!matching) {
+            matching = shard.rows.filter((row) => matchesFilter(row as Record<string, unknown>, canonical))
+            cached.byShard.set(shard, matching)
+          }
+          for (const row of matching) rows.push(row)
+        }
+        cached.entities = entities
+        // Rows of other filters changed: keep the old array, so a view of this filter need not render.
+        if (!sameRows(rows, cached.rows)) cached.rows = rows
+      }
+      return cached.rows
     },
   }
 }
@@ -110,4 +124,10 @@ function memoizeByState<T, R>(compute: (entities: EntityState<T>) => R): (entiti
     }
     return lastOutput
   }
+}
+
+function sameRows<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }

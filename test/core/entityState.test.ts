@@ -63,4 +63,16 @@ describe('collection selectors', () => {
     expect(selectors.selectWhere(state, { project_id: [1, 2] })).toBe(selectors.selectWhere(state, { project_id: [2, 1] }))
     expect(selectors.selectWhere(state, {})).toHaveLength(300)
   })
+
+  it('selectWhere keeps its array when only rows of other filters change, and follows its own', () => {
+    const ones = selectors.selectWhere(state, { project_id: 1 })
+    const otherChanged = { c: applyEntityChanges(state.c, [{ id: 3, project_id: 2 }, { id: 301, project_id: 0 }], [], keyOf) }
+    expect(selectors.selectWhere(otherChanged, { project_id: 1 })).toBe(ones)
+    const ownChanged = { c: applyEntityChanges(otherChanged.c, [{ id: 302, project_id: 1 }], [], keyOf) }
+    const after = selectors.selectWhere(ownChanged, { project_id: 1 })
+    expect(after).not.toBe(ones)
+    expect(after).toHaveLength(101)
+    const movedOut = { c: applyEntityChanges(ownChanged.c, [{ id: 302, project_id: 2 }], [], keyOf) }
+    expect(selectors.selectWhere(movedOut, { project_id: 1 })).toHaveLength(100)
+  })
 })
