@@ -8,7 +8,6 @@ export type ReplicaErrorCode =
   | 'network'
   | 'http'
   | 'timeout'
-  | 'aborted'
   | 'storage'
   | (string & {})
 

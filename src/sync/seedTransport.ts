@@ -1,6 +1,7 @@
 import type { Key, SeedScope } from '../protocol'
 import type { Change, Checkpoint, PullRequest, PullResult, Transport } from './transport'
-import { asRow, fetchOrThrow, httpError, keyOf, malformed, readJson, versionOf } from './validateRow'
+import { asRow, fetchOrThrow, httpError, keyOf, malformed, readJson, resolveHeaders, versionOf } from './validateRow'
+import type { HeadersOption } from './validateRow'
 
 export interface SeedTransportOptions {
   /**
@@ -21,8 +22,11 @@ export interface SeedTransportOptions {
    * @example seedTransport({ url, updatedAtField: 'modified_at' })
    */
   updatedAtField?: string
-  /** Headers for every request. @example seedTransport({ url, headers: { authorization: 'Bearer t' } }) */
-  headers?: Record<string, string>
+  /**
+   * Headers for every request; a function is called per request.
+   * @example seedTransport({ url, headers: () => ({ authorization: `Bearer ${getToken()}` }) })
+   */
+  headers?: HeadersOption
   /** The fetch to use; defaults to the global one. @example seedTransport({ url, fetch: myFetch }) */
   fetch?: typeof fetch
 }
@@ -56,7 +60,7 @@ export function seedTransport(options: SeedTransportOptions): Transport {
       const separator = options.url.includes('?') ? '&' : '?'
       const url = `${options.url}${separator}scope=${encodeURIComponent(JSON.stringify(scope))}`
       const response = await fetchOrThrow(options.fetch ?? globalThis.fetch, url, {
-        headers: { accept: 'application/json', ...options.headers },
+        headers: { accept: 'application/json', ...(await resolveHeaders(options.headers)) },
         signal: request.signal,
       })
       if (!response.ok) throw await httpError(response)

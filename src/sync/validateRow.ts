@@ -57,6 +57,13 @@ export async function httpError(response: Response): Promise<ReplicaError> {
   return new ReplicaError(code, message, retryAfter === undefined ? { status: response.status } : { status: response.status, retryAfter })
 }
 
+/** Headers for a request: fixed, or asked for per request (a token that may have been refreshed). */
+export type HeadersOption = Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>)
+
+export async function resolveHeaders(headers: HeadersOption | undefined): Promise<Record<string, string> | undefined> {
+  return typeof headers === 'function' ? headers() : headers
+}
+
 /** Runs fetch, turning a network failure (not an abort) into a `network` ReplicaError. */
 export async function fetchOrThrow(fetchImpl: typeof fetch, url: string, init: RequestInit): Promise<Response> {
   try {

@@ -1,3 +1,4 @@
+import { http } from 'msw'
 import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { collection, createReplica, memoryPersistence, seedTransport } from '../../src'
@@ -60,5 +61,28 @@ describe.each(['blog', 'example'] as const)('the 2015 endpoint, %s variant', (va
     // No Loki bookkeeping in what Loki hands out.
     expect(Object.keys(local.readAll('notes')[0] ?? {}).sort()).toEqual(['body', 'contact_id', 'id', 'project_id', 'updated_at'])
     await local.close()
+  })
+})
+
+describe('seedTransport options', () => {
+  it('asks a headers function on every request (a token refreshed between pages is used)', async () => {
+    const data = exampleData({ contacts: 10, notes: 600 })
+    const tokens: Array<string | null> = []
+    const endpoint = seedEndpoint({ origin: 'http://headers.test', tables: data as unknown as Record<string, never[]>, variant: 'blog' })
+    server.use(http.get(endpoint.url, ({ request }) => {
+      tokens.push(request.headers.get('authorization'))
+      return undefined
+    }), endpoint.handler)
+    let token = 0
+    const replica = createReplica({
+      collections: { notes: collection<Note>() },
+      transport: seedTransport({ url: endpoint.url, headers: () => ({ authorization: `Bearer t${++token}` }) }),
+    })
+    const store = makeStore(replica)
+    const notes = { collection: 'notes', filter: { project_id: 1 } }
+    store.dispatch(replica.actions.subscribe(notes))
+    await waitFor(store, (s) => replica.selectors.selectSubscription(s, notes).status === 'synced')
+    expect(tokens).toEqual(['Bearer t1', 'Bearer t2', 'Bearer t3', 'Bearer t4'])
+    await store.replica.close()
   })
 })
