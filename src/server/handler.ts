@@ -4,6 +4,7 @@ import { ReplicaError, tooLarge } from './errors.js'
 import { cursorCodec } from './cursor.js'
 import { handleDigest } from './digest.js'
 import { handlePull } from './pull-endpoint.js'
+import { handlePush } from './push-endpoint.js'
 import { handleSeed, type SeedVariant } from './seed-endpoint.js'
 import { json, type Authorize, type Context, type ReplicaAnswer, type ReplicaRequest } from './context.js'
 import type { CollectionsConfig, ReplicaSource, TableInfo } from './types.js'
@@ -119,6 +120,25 @@ export interface ReplicaHandlerOptions {
    * @example { onError: (err) => logger.error(err) }
    */
   onError?: (error: unknown) => void
+  /**
+   * Serve `POST ${basePath}/push`, where clients' local writes arrive (docs/writes.md). Each
+   * collection's `writable` option and the caller's `authorize` scope limit what may be written.
+   * @default true
+   * @example { push: false } // a read-only server
+   */
+  push?: boolean
+  /**
+   * Largest push body, in bytes (`413 too_large` beyond; read up to this much, never more).
+   * @default 1048576
+   * @example { maxPushBytes: 262144 }
+   */
+  maxPushBytes?: number
+  /**
+   * Most mutations in one push (`413 too_large` beyond). The client sends 100 at most by default.
+   * @default 500
+   * @example { maxPushMutations: 100 }
+   */
+  maxPushMutations?: number
 }
 
 /** The handler, with one face per kind of server. */
@@ -185,9 +205,28 @@ export function createReplicaHandler(options: ReplicaHandlerOptions): ReplicaHan
     if (rdb) seeds.set(rdb, { variant: 'replicatedDb', size: options.seedPageSize?.replicatedDb ?? 1000 })
   }
   const onError = options.onError ?? ((e: unknown) => console.error('redux-replica:', e))
+  const pushPath = `${base}/push`
+  const pushLimits = { maxPushBytes: options.maxPushBytes ?? 1_048_576, maxPushMutations: options.maxPushMutations ?? 500 }
+
+  async function push(request: ReplicaRequest): Promise<ReplicaAnswer> {
+    try {
+      if (request.method !== 'POST') {
+        return errorAnswer(405, { error: { code: 'bad_request', message: `method ${request.method.slice(0, 16)} not allowed; use POST` } }, { allow: 'POST' })
+      }
+      const length = Number(request.headers.get('content-length') ?? 0)
+      if (length > pushLimits.maxPushBytes) throw tooLarge(413, `request body over ${pushLimits.maxPushBytes} bytes`)
+      return await handlePush(ctx, request, collections, pushLimits)
+    } catch (e) {
+      // A body refused half-read leaves the rest on the connection: close it after answering.
+      if (e instanceof ReplicaError) return errorAnswer(e.status, e.toBody(), e.status === 413 ? { connection: 'close' } : undefined)
+      onError(e)
+      return errorAnswer(500, { error: { code: 'internal', message: 'internal server error' } })
+    }
+  }
 
   async function handle(request: ReplicaRequest): Promise<ReplicaAnswer | null> {
     const path = request.url.pathname
+    if (path === pushPath && options.push !== false) return push(request)
     const seed = seeds.get(path)
     if (path !== pullPath && path !== digestPath && !seed) return null
     try {

@@ -25,3 +25,5 @@ export {
 } from './example-data.js'
 export type { ExampleContact, ExampleDataOptions, ExampleNote, ExampleProject, PgQueryable } from './example-data.js'
 export type { CollectionConfig, CollectionsConfig, ReplicaSource, Scope, TableInfo } from './types.js'
+export type { CurrentRow, MutationDecision, MutationPlan } from './push-plan.js'
+export type { MutationOp, MutationResult, PushErrorCode, PushRequestBody, PushResponseBody, WireMutation } from '../writes/wire.js'

@@ -4,6 +4,9 @@ import { createHash } from 'node:crypto'
 import { countStatement, pullStatement, rowJsonSql, seedStatements, writeStatement, type Statement } from './queries.js'
 import { digestOf, digestStatement } from './digest.js'
 import { installPostgresSql } from './postgres-schema.js'
+import { MUTATIONS_TABLE, constraintRejected, idReused, type CurrentRow } from './push-plan.js'
+import { DELETED_COL, VERSION_COL } from './sql.js'
+import type { MutationResult } from '../writes/wire.js'
 import { lit, q, type Dialect } from './sql.js'
 import { memoizePrepare, resolveTable } from './tables.js'
 import type { CollectionsConfig, ReplicaSource, TableInfo } from './types.js'
@@ -94,6 +97,8 @@ export function postgresSource(options: PostgresSourceOptions): ReplicaSource & 
         for (const sql of installPostgresSql(d, info, schema)) await client.query(sql)
         tables.set(name, { ...info, allColumns: new Set([...info.allColumns, '_version', '_deleted']) })
       }
+      // Pushed mutation ids and their answers (the push endpoint's idempotency record).
+      await client.query(`CREATE TABLE IF NOT EXISTS ${d.table(MUTATIONS_TABLE)} (id text PRIMARY KEY, fingerprint text NOT NULL, result text, at timestamptz NOT NULL DEFAULT now())`)
       await client.query('COMMIT')
       return tables
     } catch (e) {
@@ -136,6 +141,56 @@ export function postgresSource(options: PostgresSourceOptions): ReplicaSource & 
       const sql = `WITH w AS (${st.sql} RETURNING *) ${rowJsonSql(d, table, 'w')}`
       const rows = await run({ sql, params: st.params }, (via as Queryable | undefined) ?? pool)
       return rows.length ? (JSON.parse(rows[0]![0] as string) as Record<string, unknown>) : null
+    },
+    async applyMutation(table, plan) {
+      const M = d.table(MUTATIONS_TABLE)
+      const client = await pool.connect()
+      try {
+        await client.query('BEGIN')
+        // Claim the id first. A concurrent transaction holding the same id (a client resending
+        // after a timeout while the first attempt still runs) makes this insert wait for it, then
+        // do nothing: the stored answer is read instead, and the write never happens twice.
+        const claim = await client.query(`INSERT INTO ${M} (id, fingerprint) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, [plan.id, plan.fingerprint])
+        if (claim.rowCount === 0) {
+          const prior = (await client.query<{ fingerprint: string; result: string }>(`SELECT fingerprint, result FROM ${M} WHERE id = $1`, [plan.id])).rows[0]!
+          await client.query('COMMIT')
+          return prior.fingerprint === plan.fingerprint ? (JSON.parse(prior.result) as MutationResult) : idReused(plan.id)
+        }
+        const T = d.table(table.table)
+        const pk = q(table.primaryKey)
+        const locked = await run({ sql: `SELECT to_json(x)::text FROM ${T} x WHERE ${pk} = $1 FOR UPDATE`, params: [plan.key] }, client)
+        let current: CurrentRow | null = null
+        if (locked.length) {
+          const values = JSON.parse(locked[0]![0] as string) as Record<string, unknown>
+          const wire = await run({ sql: `${rowJsonSql(d, table, T)} WHERE ${pk} = $1`, params: [plan.key] }, client)
+          current = { values, wire: JSON.parse(wire[0]![0] as string) as Record<string, unknown>, version: Number(values[VERSION_COL]), deleted: values[DELETED_COL] === true }
+        }
+        const decision = plan.decide(current)
+        let result: MutationResult
+        if (!('write' in decision)) result = decision.answer
+        else {
+          await client.query('SAVEPOINT replica_write')
+          try {
+            const st = writeStatement(d, table, decision.write)
+            const written = await run({ sql: `WITH w AS (${st.sql} RETURNING *) ${rowJsonSql(d, table, 'w')}`, params: st.params }, client)
+            await client.query('RELEASE SAVEPOINT replica_write')
+            result = decision.answer(written.length ? (JSON.parse(written[0]![0] as string) as Record<string, unknown>) : null)
+          } catch (error) {
+            // Class 23: integrity constraints; class 22: a value that does not fit its column.
+            if (!/^2[23]/.test(String((error as { code?: unknown }).code))) throw error
+            await client.query('ROLLBACK TO SAVEPOINT replica_write')
+            result = constraintRejected(plan.id, error)
+          }
+        }
+        await client.query(`UPDATE ${M} SET result = $2 WHERE id = $1`, [plan.id, JSON.stringify(result)])
+        await client.query('COMMIT')
+        return result
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {})
+        throw error
+      } finally {
+        client.release()
+      }
     },
     async close() {
       if (owned) await pool.end()

@@ -4,6 +4,10 @@ import type { JsonPrimitive } from '../protocol.js'
 import { countStatement, pullStatements, rowJsonSql, seedStatements, writeStatement, type Statement } from './queries.js'
 import { digestOf, digestStatement } from './digest.js'
 import { installSqlite } from './sqlite-schema.js'
+import { MUTATIONS_TABLE, constraintRejected, idReused, type CurrentRow } from './push-plan.js'
+import { DELETED_COL, VERSION_COL } from './sql.js'
+import type { MutationResult } from '../writes/wire.js'
+import type { WriteOp } from './types.js'
 import { q, lit, type Dialect } from './sql.js'
 import { memoizePrepare, resolveTable } from './tables.js'
 import type { CollectionsConfig, ReplicaSource, TableInfo } from './types.js'
@@ -55,6 +59,10 @@ function compareKeys(a: string | number, b: string | number): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b))
 }
 
+/** better-sqlite3's errors for a write the schema refuses (NOT NULL, UNIQUE, CHECK, a non-integer rowid). */
+const isConstraintError = (e: unknown) =>
+  typeof e === 'object' && e !== null && /^SQLITE_(CONSTRAINT|MISMATCH)/.test(String((e as { code?: unknown }).code))
+
 const named = (values: unknown[]) => {
   const o: Record<string, unknown> = {}
   values.forEach((v, i) => (o[`p${i + 1}`] = v))
@@ -87,6 +95,16 @@ export function sqliteSource(options: SqliteSourceOptions): ReplicaSource & { re
     return s
   }
   const rows = (st: Statement) => prepared(st.sql).raw(true).all(named(st.params)) as unknown[][]
+  /** One write and the row read back as a pull would send it; the caller holds the transaction. */
+  const writeNow = (table: TableInfo, op: WriteOp): Record<string, unknown> | null => {
+    const st = writeStatement(sqliteDialect, table, op)
+    const info = prepared(st.sql).run(named(st.params))
+    if (info.changes === 0) return null
+    const key: JsonPrimitive = st.key ?? Number(info.lastInsertRowid)
+    const back = prepared(`${rowJsonSql(sqliteDialect, table, q(table.table))} WHERE ${q(table.primaryKey)} = @p1`)
+    const j = back.pluck(true).get({ p1: key }) as string | undefined
+    return j === undefined ? null : (JSON.parse(j) as Record<string, unknown>)
+  }
 
   const prepare = memoizePrepare(async (collections: CollectionsConfig) => {
     const tables = new Map<string, TableInfo>()
@@ -98,6 +116,8 @@ export function sqliteSource(options: SqliteSourceOptions): ReplicaSource & { re
         installSqlite(db, info, cols.find((c) => c.name === info.primaryKey)?.type ?? '')
         tables.set(name, { ...info, allColumns: new Set([...info.allColumns, '_version', '_deleted']) })
       }
+      // Pushed mutation ids and their answers (the push endpoint's idempotency record).
+      db.exec(`CREATE TABLE IF NOT EXISTS ${q(MUTATIONS_TABLE)} (id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, result TEXT NOT NULL, at TEXT NOT NULL)`)
     })()
     cache.clear()
     return tables
@@ -142,14 +162,41 @@ export function sqliteSource(options: SqliteSourceOptions): ReplicaSource & { re
       })()
     },
     async write(table, op) {
-      const st = writeStatement(sqliteDialect, table, op)
-      return db.transaction(() => {
-        const info = prepared(st.sql).run(named(st.params))
-        if (info.changes === 0) return null
-        const key: JsonPrimitive = st.key ?? Number(info.lastInsertRowid)
-        const back = prepared(`${rowJsonSql(sqliteDialect, table, q(table.table))} WHERE ${q(table.primaryKey)} = @p1`)
-        const j = back.pluck(true).get({ p1: key }) as string | undefined
-        return j === undefined ? null : (JSON.parse(j) as Record<string, unknown>)
+      return db.transaction(() => writeNow(table, op))()
+    },
+    async applyMutation(table, plan) {
+      const M = q(MUTATIONS_TABLE)
+      // better-sqlite3 runs the whole function as one transaction, synchronously: nothing else can
+      // interleave, so the id check, the write and the id's record commit together or not at all.
+      return db.transaction((): MutationResult => {
+        const prior = prepared(`SELECT fingerprint, result FROM ${M} WHERE id = @p1`).get({ p1: plan.id }) as { fingerprint: string; result: string } | undefined
+        if (prior) return prior.fingerprint === plan.fingerprint ? (JSON.parse(prior.result) as MutationResult) : idReused(plan.id)
+        const pk = q(table.primaryKey)
+        const values = prepared(`SELECT * FROM ${q(table.table)} WHERE ${pk} = @p1`).get({ p1: plan.key }) as Record<string, unknown> | undefined
+        let current: CurrentRow | null = null
+        if (values) {
+          const j = prepared(`${rowJsonSql(sqliteDialect, table, q(table.table))} WHERE ${pk} = @p1`).pluck(true).get({ p1: plan.key }) as string
+          current = { values, wire: JSON.parse(j) as Record<string, unknown>, version: Number(values[VERSION_COL]), deleted: Boolean(values[DELETED_COL]) }
+        }
+        const decision = plan.decide(current)
+        let result: MutationResult
+        if (!('write' in decision)) result = decision.answer
+        else {
+          try {
+            // A nested transaction is a savepoint: a refused write rolls back alone.
+            result = decision.answer(db.transaction(() => writeNow(table, decision.write))())
+          } catch (error) {
+            if (!isConstraintError(error)) throw error
+            result = constraintRejected(plan.id, error)
+          }
+        }
+        prepared(`INSERT INTO ${M} (id, fingerprint, result, at) VALUES (@p1, @p2, @p3, @p4)`).run({
+          p1: plan.id,
+          p2: plan.fingerprint,
+          p3: JSON.stringify(result),
+          p4: new Date().toISOString(),
+        })
+        return result
       })()
     },
     async close() {

@@ -1,4 +1,6 @@
 import type { Filter, JsonPrimitive } from '../protocol.js'
+import type { MutationResult } from '../writes/wire.js'
+import type { MutationPlan } from './push-plan.js'
 
 /**
  * How one collection maps to a table. Identifiers here come from your code, never from a request;
@@ -50,6 +52,15 @@ export interface CollectionConfig {
    * @example { updatedAt: 'modified_at' }
    */
   updatedAt?: string | false
+  /**
+   * What clients may write through the push endpoint (docs/writes.md): `true` every column except
+   * the reserved `_version`/`_deleted`; a list to allow only those columns (others in a pushed row
+   * are ignored, the stored values kept); `false` for a read-only collection (pushes are
+   * `rejected` with `forbidden`). Writes are also held to the caller's `authorize` scope.
+   * @default true
+   * @example { filterable: ['project_id'], writable: ['body', 'contact_id', 'project_id'] }
+   */
+  writable?: boolean | readonly string[]
 }
 
 export type CollectionsConfig = Readonly<Record<string, CollectionConfig>>
@@ -143,6 +154,11 @@ export interface ReplicaSource {
   seedPage(plan: SeedPlan): Promise<{ json: string[]; last: [string, string | number] | null; count: number | null }>
   /** Run one write; `via` is an optional connection/transaction of the driver (pg `PoolClient`). */
   write(table: TableInfo, op: WriteOp, via?: unknown): Promise<Record<string, unknown> | null>
+  /**
+   * Apply one pushed mutation in one transaction together with its idempotency record
+   * (`_replica_mutations`): a mutation id is applied at most once, and a resend gets the stored answer.
+   */
+  applyMutation(table: TableInfo, plan: MutationPlan): Promise<MutationResult>
   close(): Promise<void>
 }
 
