@@ -8,6 +8,8 @@ import { onPageHidden } from './pageLifecycle'
 import type { Persistence } from './persistence'
 import { createSaveQueue } from './saveQueue'
 import { compareVersions } from './versions'
+import { digestAccumulator } from '../sync/digestHash'
+import type { Digest } from '../sync/digestHash'
 
 /** A subscription as the local store keeps it, next to the data it brought. */
 export interface StoredSubscription {
@@ -22,6 +24,30 @@ export interface StoredSubscription {
   received: number
   /** ISO time its pull last reached the end of the server's data. */
   lastSyncedAt?: string
+  /** ISO time of its last digest check that found nothing to do or ended in a repair. */
+  digestedAt?: string
+}
+
+/**
+ * A repair of one subscription in progress (docs/protocol.md, "Digest"): its pull from the
+ * beginning lands here page by page while the view stays as it is and the stored checkpoint stays
+ * put; the last page ends it in one step.
+ */
+export interface RepairSession {
+  /** Where the repair's own pull stands: null before its first page. */
+  readonly checkpoint: Checkpoint | null
+  /**
+   * Applies one page of the repair's pull. A row is added (or the subscription added as its
+   * holder); it replaces the held row if its version is newer, or, at the end, if the held one is
+   * newer yet within what the whole stream reached (only a server that went back in time, say
+   * restored from a backup, can cause that). A tombstone
+   * takes the row from this subscription only if the repair brought the row earlier. With
+   * `hasMore: false`, in the same synchronous step, rows this subscription holds (at a version
+   * the server has streamed) that the repair did not bring lose it as a holder (and go when no
+   * other subscription holds them), and
+   * `checkpoint` becomes the subscription's stored checkpoint.
+   */
+  applyPage(page: { changes: Change[]; checkpoint: Checkpoint | null; hasMore: boolean }): AppliedPage
 }
 
 /** What applying a page changed, to be dispatched to Redux. */
@@ -58,6 +84,20 @@ export interface LocalStore {
   applyPage(page: PageToApply): AppliedPage
   /** Records that a subscription's pull reached the end of the server's data at `at` (ISO time). */
   markSynced(key: string, at: string): void
+  /**
+   * The digest (docs/protocol.md, "Digest") of the rows a subscription holds: each row whose
+   * holders include it, with the version held, and (given `upTo`) only rows held at or below that
+   * version, as the server's digest covers only rows up to the cursor. Undefined for an unknown
+   * subscription.
+   */
+  digest(key: string, options?: { upTo?: Version }): Digest | undefined
+  /** Records a digest check that needs nothing more until the next interval (ISO time). */
+  markDigested(key: string, at: string): void
+  /**
+   * Starts a repair of a stored subscription: see {@link RepairSession}. `reached`: a version the
+   * server says its stream has passed for this subscription (the digest's `version`).
+   */
+  beginRepair(key: string, options?: { reached?: Version }): RepairSession
   /** Set when the stored database was unusable and moved aside; this store then started empty. */
   readonly setAside: SetAsideReport | undefined
   /**
@@ -192,6 +232,115 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
       queue.changed(false)
     },
 
+    digest(key, { upTo } = {}) {
+      const stored = subscriptions.by('key', key)
+      if (!stored) return undefined
+      const acc = digestAccumulator()
+      for (const doc of collectionOf(stored.collection).data) {
+        if (doc.s.includes(stored.id) && (upTo === undefined || compareVersions(doc.v, upTo) <= 0)) acc.add(doc.k, doc.v)
+      }
+      return acc.result()
+    },
+
+    markDigested(key, at) {
+      const stored = subscriptions.by('key', key)
+      if (!stored) return
+      stored.digestedAt = at
+      subscriptions.update(stored)
+      queue.changed(false)
+    },
+
+    beginRepair(key, { reached } = {}) {
+      const begun = subscriptions.by('key', key)
+      if (!begun) throw new ReplicaError('unknown_subscription', `No stored subscription "${key}" to repair`)
+      const { collection: name, id: holder } = begun
+      const collection = collectionOf(name)
+      const { primaryKey } = options.collections[name] as { primaryKey: string }
+      // Keys whose last change in the repair's stream so far is a live row.
+      const seen = new Set<string>()
+      // Of those, rows the repair brought at an older version than the one held, and their rows.
+      const behind = new Map<string, { version: Version; row: Row }>()
+      // The highest version the server has streamed: every version up to it is final on the server.
+      let reach: Version | undefined = reached
+      let checkpoint: Checkpoint | null = null
+      let done = false
+      const dropHolder = (held: StoredRow, applied: AppliedPage) => {
+        held.s = held.s.filter((id) => id !== holder)
+        if (held.s.length > 0) return void collection.update(held)
+        collection.remove(held)
+        applied.removed.push(held.r[primaryKey] as Key)
+      }
+      return {
+        get checkpoint() {
+          return checkpoint
+        },
+        applyPage(page) {
+          if (done) throw new ReplicaError('storage', 'This repair has already ended')
+          const stored = subscriptions.by('key', key)
+          if (!stored || stored.id !== holder) throw new ReplicaError('unknown_subscription', `The subscription "${key}" went away during its repair`)
+          const applied: AppliedPage = { upserted: [], removed: [] }
+          for (const change of page.changes) if (reach === undefined || compareVersions(change.version, reach) > 0) reach = change.version
+          for (const change of lastChangePerKey(page.changes)) {
+            const k = String(change.key)
+            const held = collection.by('k', k)
+            behind.delete(k)
+            if (change.deleted) {
+              // A row not brought yet is left to the final sweep: a newer version may still come.
+              if (!seen.delete(k)) continue
+              if (held && held.s.includes(holder)) dropHolder(held, applied)
+              continue
+            }
+            seen.add(k)
+            if (!held) {
+              collection.insert({ k, v: change.version, r: change.row, s: [holder] })
+              applied.upserted.push(change.row)
+              continue
+            }
+            const order = compareVersions(change.version, held.v)
+            const replace = order > 0
+            // Decided at the end: a newer version may yet come in this stream.
+            if (order < 0) behind.set(k, { version: change.version, row: change.row })
+            const holds = held.s.includes(holder)
+            if (!replace && holds) continue
+            if (!holds) held.s = [...held.s, holder]
+            if (replace) {
+              held.v = change.version
+              held.r = change.row
+              applied.upserted.push(change.row)
+            }
+            collection.update(held)
+          }
+          checkpoint = page.checkpoint
+          stored.received += page.changes.length
+          if (!page.hasMore) {
+            done = true
+            // Rows held at a version past what the server has streamed were written since (another
+            // subscription or a settled local write brought them): the next catch-up decides them.
+            const stale = collection.data.filter(
+              (doc) => doc.s.includes(holder) && !seen.has(doc.k) && (reach === undefined || compareVersions(doc.v, reach) <= 0),
+            )
+            for (const held of stale) dropHolder(held, applied)
+            // The server's latest version of these rows is older than the one held, although the
+            // held one is within what the stream reached (so was written before): the server went
+            // back in time (a backup restored). Its row wins. A held version past the reach may be
+            // a newer write another subscription brought; the stream would have brought it too.
+            for (const [k, { version, row }] of behind) {
+              const held = collection.by('k', k)
+              if (!held || reach === undefined || compareVersions(held.v, version) <= 0 || compareVersions(held.v, reach) > 0) continue
+              held.v = version
+              held.r = row
+              collection.update(held)
+              applied.upserted.push(row)
+            }
+            stored.checkpoint = page.checkpoint
+          }
+          subscriptions.update(stored)
+          queue.changed()
+          return applied
+        },
+      }
+    },
+
     flush: () => queue.flush(),
     async close() {
       if (closed) return
@@ -231,9 +380,10 @@ function lastChangePerKey(changes: Change[]): Iterable<Change> {
 
 function copySubscription(doc: StoredSubscription | null | undefined): StoredSubscription | undefined {
   if (!doc) return undefined
-  const { key, id, collection, filter, checkpoint, received, lastSyncedAt } = doc
+  const { key, id, collection, filter, checkpoint, received, lastSyncedAt, digestedAt } = doc
   const copy: StoredSubscription = { key, id, collection, filter, checkpoint, received }
   if (lastSyncedAt !== undefined) copy.lastSyncedAt = lastSyncedAt
+  if (digestedAt !== undefined) copy.digestedAt = digestedAt
   return copy
 }
 

@@ -1,7 +1,10 @@
 import type { SerializedError } from '@reduxjs/toolkit'
 
-/** What made a subscription pull. */
-export type PullTrigger = 'subscribe' | 'poll' | 'focus' | 'reconnect'
+/**
+ * What made a subscription pull. `digest`: a digest check found a difference and catches up again;
+ * `repair`: a repair pulls the subscription's whole scope again (docs/live-sync.md, "Digest check").
+ */
+export type PullTrigger = 'subscribe' | 'poll' | 'focus' | 'reconnect' | 'digest' | 'repair'
 
 /**
  * What the sync engine tells `onEvent`, for logging and devtools. Every event is plain data; `key`
@@ -38,6 +41,15 @@ export type ReplicaEvent =
   | { type: 'failed'; key: string; error: SerializedError; stopped: boolean }
   /** The subscription's loop ended (unsubscribed or closed); nothing more comes from it. */
   | { type: 'stopped'; key: string }
+  /**
+   * A digest check compared the server's digest up to the stored checkpoint (`remote`) with the
+   * rows held (`local`). `round` counts checks in a row, each after a catch-up that brought changes.
+   */
+  | { type: 'digestChecked'; key: string; match: boolean; round: number; local: { count: number; hash: number }; remote: { count: number; hash: number } }
+  /** A repair ended: rows it put in (or replaced) and rows that left the subscription's view. */
+  | { type: 'digestRepaired'; key: string; upserted: number; removed: number }
+  /** A digest request failed; the subscription is unaffected and the check waits for the next interval. */
+  | { type: 'digestFailed'; key: string; error: SerializedError }
 
 /** Calls the user's hook, never letting its exceptions into the sync loop. */
 export function safeEmitter(onEvent: ((event: ReplicaEvent) => void) | undefined): (event: ReplicaEvent) => void {

@@ -1,11 +1,12 @@
 import type { PullResponseBody } from '../protocol'
 import { DELETED_FIELD, VERSION_FIELD } from '../protocol'
-import type { Change, PullRequest, PullResult, Transport } from './transport'
+import { parseDigestBody } from './digest'
+import type { Change, DigestRequest, DigestResult, PullRequest, PullResult, Transport } from './transport'
 import { asRow, fetchOrThrow, httpError, keyOf, malformed, readJson, versionOf } from './validateRow'
 
 export interface HttpTransportOptions {
   /**
-   * Base URL of the replica endpoint; pulls go to `<url>/pull`.
+   * Base URL of the replica endpoint; pulls go to `<url>/pull`, digest checks to `<url>/digest`.
    * @example httpTransport({ url: 'http://localhost:3000/replica' })
    */
   url: string
@@ -23,7 +24,8 @@ export interface HttpTransportOptions {
 
 /**
  * Speaks our own protocol (docs/protocol.md): `GET <url>/pull?collection&filter&cursor&limit`
- * answered by `{ rows, cursor, hasMore, remaining }`, tombstones as `{ id, _version, _deleted: true }`.
+ * answered by `{ rows, cursor, hasMore, remaining }`, tombstones as `{ id, _version, _deleted: true }`;
+ * and `GET <url>/digest?collection&filter&cursor` answered by `{ count, hash }`.
  *
  * @example
  * createReplica({ collections, transport: httpTransport({ url: 'https://api.example.com/replica' }) })
@@ -42,6 +44,17 @@ export function httpTransport(options: HttpTransportOptions): Transport {
       })
       if (!response.ok) throw await httpError(response)
       return parsePullBody(await readJson(response), request.primaryKey)
+    },
+    async digest(request: DigestRequest): Promise<DigestResult> {
+      const params = new URLSearchParams({ collection: request.collection, filter: JSON.stringify(request.filter) })
+      if (typeof request.checkpoint === 'string') params.set('cursor', request.checkpoint)
+      const headers = typeof options.headers === 'function' ? await options.headers() : options.headers
+      const response = await fetchOrThrow(options.fetch ?? globalThis.fetch, `${base}/digest?${params}`, {
+        headers: { accept: 'application/json', ...headers },
+        signal: request.signal,
+      })
+      if (!response.ok) throw await httpError(response)
+      return parseDigestBody(await readJson(response))
     },
   }
 }

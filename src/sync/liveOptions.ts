@@ -1,6 +1,7 @@
 import type { SerializedError } from '@reduxjs/toolkit'
 import type { Filter } from '../protocol'
 import type { BackoffPolicy } from './backoff'
+import { DEFAULT_DIGEST_INTERVAL } from './digest'
 import type { ReplicaEvent } from './events'
 import { createFocusManager } from './focusManager'
 import type { FocusManager } from './focusManager'
@@ -96,6 +97,15 @@ export interface LiveSyncOptions {
    */
   onEvent?: (event: ReplicaEvent) => void
   /**
+   * After a catch-up, at most once per this many ms per subscription, compare the server's digest
+   * of the subscription (count + hash of ids and versions) with the rows held, and repair any
+   * divergence the ordered stream cannot see (docs/live-sync.md, "Digest check"). Never while
+   * offline; needs a transport with `digest` (httpTransport). `0` turns it off. Default 600,000
+   * (10 minutes).
+   * @example createReplica({ ..., digestInterval: 60 * 60_000 })
+   */
+  digestInterval?: number
+  /**
    * The timers the loops use. Default: the global `setTimeout`/`clearTimeout`, read at call time.
    * @example createReplica({ ..., timers: { setTimeout: clock.setTimeout, clearTimeout: clock.clearTimeout } })
    */
@@ -114,6 +124,7 @@ export interface LiveSyncConfig {
   onUnauthorized: LiveSyncOptions['onUnauthorized']
   onEvent: LiveSyncOptions['onEvent']
   timers: Timers
+  digestInterval: number
 }
 
 export function resolveLiveSyncOptions(options: LiveSyncOptions): LiveSyncConfig {
@@ -143,5 +154,6 @@ export function resolveLiveSyncOptions(options: LiveSyncOptions): LiveSyncConfig
     onUnauthorized: options.onUnauthorized,
     onEvent: options.onEvent,
     timers: options.timers ?? defaultTimers,
+    digestInterval: nonNegative('digestInterval', options.digestInterval ?? DEFAULT_DIGEST_INTERVAL),
   }
 }

@@ -3,16 +3,18 @@ import { toSerializedError } from '../errors'
 import type { Filter } from '../protocol'
 import type { ReplicaActions } from '../redux/actions'
 import type { SubscriptionStatus } from '../redux/reducer'
-import type { LocalStore } from '../store/localStore'
+import type { LocalStore, RepairSession } from '../store/localStore'
 import type { Alarm } from './alarm'
 import { backoff } from './backoff'
 import type { Connectivity } from './connectivity'
+import { checkDigestIfDue, pullRepair } from './digest'
 import type { PullTrigger, ReplicaEvent } from './events'
 import { classifyFailure } from './failures'
 import { guardTransport } from './guardedTransport'
 import type { Limiter } from './limiter'
 import type { LiveSyncConfig } from './liveOptions'
 import { pullUntilCaughtUp } from './pull'
+import type { PullOptions } from './pull'
 import { sleep } from './timers'
 import type { Transport } from './transport'
 
@@ -78,7 +80,11 @@ export async function runSubscriptionLoop(services: LoopServices, target: LoopTa
     },
   })
 
-  async function pullWithRetries(): Promise<PullOutcome> {
+  // Changes the last pullWithRetries brought (the digest check asks).
+  let lastReceived = 0
+
+  /** Catches up; or, given a repair, runs the repair's pull to its end (counting what it changed). */
+  async function pullWithRetries(repair?: { session: RepairSession; upserted: number; removed: number }): Promise<PullOutcome> {
     attempt = 0
     let refreshedCredentials = false
     let received = 0
@@ -90,7 +96,7 @@ export async function runSubscriptionLoop(services: LoopServices, target: LoopTa
         await connectivity.whenOnline(key, signal)
       }
       try {
-        await pullUntilCaughtUp({
+        await (repair ? (options: PullOptions) => pullRepair({ ...options, session: repair.session }) : pullUntilCaughtUp)({
           transport,
           store,
           key,
@@ -103,6 +109,10 @@ export async function runSubscriptionLoop(services: LoopServices, target: LoopTa
             attempt = 0
             refreshedCredentials = false
             received += page.changes.length
+            if (repair) {
+              repair.upserted += applied.upserted.length
+              repair.removed += applied.removed.length
+            }
             if (page.hasMore && page.changes.length > 0) enter('syncing')
             const remaining = page.remaining === undefined ? {} : { remaining: page.remaining }
             dispatch(actions.pageApplied({ key, collection: target.collection, ...applied, received: page.changes.length, ...remaining }))
@@ -119,6 +129,7 @@ export async function runSubscriptionLoop(services: LoopServices, target: LoopTa
         status = 'synced'
         dispatch(actions.syncSucceeded({ key, at }))
         emit({ type: 'synced', key, at })
+        lastReceived = received
         return 'synced'
       } catch (error) {
         if (signal.aborted) throw error
@@ -171,10 +182,38 @@ export async function runSubscriptionLoop(services: LoopServices, target: LoopTa
     }
   }
 
+  /** The periodic digest check (./digest.ts), right after a catch-up. */
+  const checkDigest = () =>
+    checkDigestIfDue({
+      key,
+      collection: target.collection,
+      filter: target.filter,
+      store,
+      transport: services.transport,
+      guards: { limiter: services.limiter, connectivity, timers: live.timers, timeout: live.timeout },
+      interval: live.digestInterval,
+      now: services.now,
+      emit,
+      signal,
+      async catchUp(trigger) {
+        emit({ type: 'pullStarted', key, trigger })
+        const outcome = await pullWithRetries()
+        return { outcome, received: lastReceived }
+      },
+      async repair(session, trigger) {
+        emit({ type: 'pullStarted', key, trigger })
+        const counts = { session, upserted: 0, removed: 0 }
+        const outcome = await pullWithRetries(counts)
+        return { outcome, upserted: counts.upserted, removed: counts.removed }
+      },
+    })
+
   let trigger: PullTrigger = 'subscribe'
   for (;;) {
     emit({ type: 'pullStarted', key, trigger })
-    if ((await pullWithRetries()) === 'stopped') return
+    const outcome = await pullWithRetries()
+    if (outcome === 'stopped') return
+    if (outcome === 'synced' && (await checkDigest()) === 'stopped') return
     trigger = await alarm.wait(target.pollingInterval(), signal)
   }
 }

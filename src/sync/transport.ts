@@ -38,6 +38,29 @@ export interface PullResult {
   remaining?: number
 }
 
+/** What a digest check asks for: the digest of a subscription's rows up to its checkpoint. */
+export interface DigestRequest {
+  collection: string
+  filter: Filter
+  /** The subscription's stored checkpoint (never null: without one there is nothing to compare). */
+  checkpoint: Checkpoint
+  signal: AbortSignal
+}
+
+/**
+ * Count and order-independent hash (docs/protocol.md, "Digest") of the live rows matching the
+ * subscription whose position is at or before the checkpoint.
+ */
+export interface DigestResult {
+  count: number
+  hash: number
+  /**
+   * The version of the checkpoint's position, when the server says. It lets a repair tell a row
+   * the server has lost history of (restored from a backup) from one written since.
+   */
+  version?: number
+}
+
 /**
  * How the replicator talks to a server, in the shape of RxDB's pull handler:
  * `(checkpoint, batchSize) -> { documents, checkpoint }`. A transport validates what it receives
@@ -53,4 +76,9 @@ export interface PullResult {
  */
 export interface Transport {
   pull(request: PullRequest): Promise<PullResult>
+  /**
+   * Optional: the server's digest of a subscription up to a checkpoint, for the periodic check
+   * that finds and repairs divergence the stream cannot see. Without it the check is skipped.
+   */
+  digest?(request: DigestRequest): Promise<DigestResult>
 }
