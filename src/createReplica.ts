@@ -18,6 +18,12 @@ import type { ReplicaHandle } from './sync/engine'
 import { resolveLiveSyncOptions } from './sync/liveOptions'
 import type { LiveSyncOptions } from './sync/liveOptions'
 import type { Transport } from './sync/transport'
+import type { PushTransport } from './writes/httpPush'
+import { withWrites } from './writes/middleware'
+import { createWriteEngine } from './writes/pushLoop'
+import type { WriteEngine } from './writes/pushLoop'
+import { buildWriteSelectors } from './writes/selectors'
+import type { ConflictDecision, ConflictInfo } from './writes/types'
 
 /** Options of `createReplica`; live-sync options (polling, retry, timeout, ...) are in {@link LiveSyncOptions}. */
 export interface ReplicaOptions<Collections extends Record<string, CollectionConfig<object>>, Path extends string> extends LiveSyncOptions {
@@ -65,6 +71,24 @@ export interface ReplicaOptions<Collections extends Record<string, CollectionCon
    * @example now: () => fakeClock.now()
    */
   now?: () => number
+  /**
+   * Where local writes (`save`, `remove`) are pushed. Default: the `transport` itself if it has a
+   * `push` method; without either, writes are refused with `no_push_transport`. See docs/writes.md.
+   * @example push: httpPushTransport({ url: 'http://localhost:3000/replica' })
+   */
+  push?: PushTransport
+  /**
+   * Decides a conflict (the server's row changed since the local write's base). `'server'` (the
+   * default) drops the local write and shows the server's row; `'client'` sends the local row again,
+   * based on the server's version; a row sends that row instead. Must be synchronous.
+   * @example onConflict: ({ local, server }) => (local && server ? { ...server, body: local.body } : 'server')
+   */
+  onConflict?: (conflict: ConflictInfo) => ConflictDecision
+  /**
+   * Most writes per push request. Default 100.
+   * @example pushBatchSize: 20
+   */
+  pushBatchSize?: number
 }
 
 export interface Replica<Collections extends Record<string, CollectionConfig<object>>, Path extends string> {
@@ -77,10 +101,11 @@ export interface Replica<Collections extends Record<string, CollectionConfig<obj
     [K in keyof Collections]: CollectionSelectors<RootStateWith<Path, RowsOf<Collections>>, RowsOf<Collections>[K]>
   } & ReturnType<typeof buildReplicaSelectors<RootStateWith<Path, RowsOf<Collections>>>>
     & ReturnType<typeof buildSyncSelectors<RootStateWith<Path, RowsOf<Collections>>>>
+    & ReturnType<typeof buildWriteSelectors<RootStateWith<Path, RowsOf<Collections>>>>
 }
 
 /** Collection names that would clash with the store-wide selectors or the local store's own tables. */
-const RESERVED = /^(_replica|selectSubscription$|selectSubscriptions$|selectHydration$|selectStorage$|selectSyncState$)/
+const RESERVED = /^(_replica|__proto__$|selectSubscription$|selectSubscriptions$|selectHydration$|selectStorage$|selectSyncState$|selectWrites$|selectPendingWrites$|selectIsPending$|selectRejectedWrites$)/
 
 /**
  * Builds everything a store needs to replicate server data: reducer, middleware, enhancer,
@@ -120,8 +145,27 @@ export function createReplica<
     names.map((name) => [name, buildCollectionSelectors((state: RootStateWith<Path, RowsOf<Collections>>) => selectState(state).collections[name] as EntityState<object>, primaryKeys[name] as string)]),
   )
 
+  const pushBatchSize = options.pushBatchSize ?? 100
+  if (!Number.isInteger(pushBatchSize) || pushBatchSize < 1) throw new TypeError(`pushBatchSize must be a positive integer, got ${pushBatchSize}`)
+  const pushTransport = options.push ?? (typeof (options.transport as Partial<PushTransport>).push === 'function' ? (options.transport as unknown as PushTransport) : undefined)
+  let writes: WriteEngine | undefined
   let engine: ReturnType<typeof createSyncEngine> | undefined
   const attach = (api: MiddlewareAPI) => {
+    const attached = attachEngine(api)
+    writes = createWriteEngine({
+      actions,
+      dispatch: api.dispatch,
+      localStore: attached.localStore(),
+      collections: Object.fromEntries(names.map((name) => [name, { primaryKey: primaryKeys[name] as string }])),
+      transport: pushTransport,
+      live,
+      onConflict: options.onConflict,
+      batchSize: pushBatchSize,
+      now: options.now ?? Date.now,
+    })
+    return attached
+  }
+  const attachEngine = (api: MiddlewareAPI) => {
     if (engine) throw new Error('This replica already serves a store: call createReplica once per store')
     engine = createSyncEngine(
       {
@@ -140,15 +184,22 @@ export function createReplica<
   }
   const handle = (): ReplicaHandle => {
     if (!engine) throw new Error('replica.middleware is not installed in this store')
-    return engine
+    const { whenHydrated, flush, close } = engine
+    // Both stop at once, synchronously (a push in flight is resent next time, with the same ids).
+    return { whenHydrated, flush, close: () => Promise.all([writes?.stop(), close()]).then(() => undefined) }
   }
 
   return {
     reducerPath,
     reducer: buildReducer<RowsOf<Collections>>(actions, primaryKeys as { [K in keyof Collections]: string }),
-    middleware: buildMiddleware(actions, attach),
+    middleware: withWrites(buildMiddleware(actions, attach), actions, primaryKeys as Record<string, string>, () => writes),
     enhancer: buildEnhancer(handle),
     actions,
-    selectors: { ...collectionSelectors, ...buildReplicaSelectors(selectState as never), ...buildSyncSelectors(selectState as never) } as Replica<Collections, Path>['selectors'],
+    selectors: {
+      ...collectionSelectors,
+      ...buildReplicaSelectors(selectState as never),
+      ...buildSyncSelectors(selectState as never),
+      ...buildWriteSelectors(selectState as never),
+    } as Replica<Collections, Path>['selectors'],
   }
 }

@@ -35,3 +35,21 @@ export type { Scope, SubscribeOptions } from './subscriptions/scope'
 export { ReplicaError, toSerializedError } from './errors'
 export type { ReplicaErrorCode } from './errors'
 export type * from './protocol'
+export { httpPushTransport } from './writes/httpPush'
+export type { PushRequest, PushTransport } from './writes/httpPush'
+export { newId } from './writes/ids'
+export type { WritesState } from './writes/reducer'
+export type {
+  CollectionChange,
+  ConflictDecision,
+  ConflictInfo,
+  OutboxEntry,
+  PendingCount,
+  PushStatus,
+  RejectedWrite,
+  RemovePayload,
+  ResolvedConflict,
+  SavePayload,
+} from './writes/types'
+export type { Settlement } from './writes/outboxStore'
+export type { MutationOp, MutationResult, PushErrorCode, PushRequestBody, PushResponseBody, WireMutation } from './writes/wire'

@@ -3,6 +3,8 @@ import type { SerializedError } from '@reduxjs/toolkit'
 import type { Filter, Key } from '../protocol'
 import type { Scope, SubscribeOptions } from '../subscriptions/scope'
 import type { Row } from '../sync/transport'
+import type { Settlement } from '../writes/outboxStore'
+import type { CollectionChange, PendingCount, PushStatus, RejectedWrite, RemovePayload, SavePayload } from '../writes/types'
 
 /** A stored subscription as hydration restores it. */
 export interface HydratedSubscription {
@@ -68,6 +70,35 @@ export function buildActions(reducerPath: string) {
     syncFailed: createAction<{ key: string; error: SerializedError }>(type('syncFailed')),
     /** The subscription is not running any more (status back to `idle` unless it failed). */
     syncStopped: createAction<{ key: string }>(type('syncStopped')),
+    /**
+     * Write a row: insert, or replace the row with the same primary key. It lands in the local
+     * database and in Redux at once, and is pushed to the server when it can be reached
+     * (docs/writes.md). Rows created offline need ids made on the client, e.g. `crypto.randomUUID()`.
+     * The patch form changes some fields of the row held.
+     * @example dispatch(replica.actions.save({ collection: 'note', row: { id: crypto.randomUUID(), project_id: 7, body: 'hi' } }))
+     * @example dispatch(replica.actions.save({ collection: 'note', key: noteId, patch: { body: 'edited' } }))
+     */
+    save: createAction<SavePayload>(type('save')),
+    /**
+     * Delete a row, locally at once and on the server when it can be reached.
+     * @example dispatch(replica.actions.remove({ collection: 'note', key: noteId }))
+     */
+    remove: createAction<RemovePayload>(type('remove')),
+    /** A local write is in the local database and its outbox: Redux shows it (optimistic). */
+    writeQueued: createAction<{ id?: string; change: CollectionChange; pending: PendingCount }>(type('writeQueued')),
+    /** A write could not be queued (bad input) or the server refused it: kept in `writes.rejected`. */
+    writeRejected: createAction<RejectedWrite>(type('writeRejected')),
+    /** The server answered a batch of writes: canonical rows, conflicts resolved, refusals rolled back. */
+    pushSettled: createAction<Settlement>(type('pushSettled')),
+    /** The push loop's health: `pushing`, `idle` (nothing to push), `offline`, `error` (retrying). */
+    pushStatus: createAction<{ status: PushStatus; error?: SerializedError }>(type('pushStatus')),
+    /** Pending writes found in the local database at start. */
+    hydrateWrites: createAction<{ pending: PendingCount[] }>(type('hydrateWrites')),
+    /**
+     * Forget refused writes shown in `writes.rejected`: one by mutation id, or all without one.
+     * @example dispatch(replica.actions.dismissRejectedWrite({ id }))
+     */
+    dismissRejectedWrite: createAction<{ id?: string }>(type('dismissRejectedWrite')),
   }
 }
 

@@ -183,7 +183,7 @@ function isKey(key: unknown, kind: ColumnKind): key is string | number {
   return false
 }
 
-const KIND_TEXT: Record<ColumnKind, string> = { integer: 'an integer', number: 'a number', text: 'a string', boolean: 'a boolean', any: 'a string, number or boolean' }
+const KIND_TEXT: Record<ColumnKind, string> = { integer: 'an integer', number: 'a number', text: 'a string', boolean: 'a boolean (or 0/1)', any: 'a string, number or boolean' }
 
 function fits(v: JsonPrimitive, kind: ColumnKind): boolean {
   if (v === null) return true
@@ -195,7 +195,8 @@ function fits(v: JsonPrimitive, kind: ColumnKind): boolean {
     case 'text':
       return typeof v === 'string'
     case 'boolean':
-      return typeof v === 'boolean'
+      // SQLite stores booleans as 0/1 and pulls send them so: a pulled row must be writable back.
+      return typeof v === 'boolean' || v === 0 || v === 1
     case 'any':
       return typeof v !== 'number' || Number.isFinite(v)
   }

@@ -8,6 +8,11 @@ import { onPageHidden } from './pageLifecycle'
 import type { Persistence } from './persistence'
 import { createSaveQueue } from './saveQueue'
 import { compareVersions } from './versions'
+import { matchesFilter } from '../subscriptions/scope'
+import { newId } from '../writes/ids'
+import { createOutboxStore, OUTBOX } from '../writes/outboxStore'
+import type { OutboxStore } from '../writes/outboxStore'
+import type { OutboxEntry } from '../writes/types'
 import { digestAccumulator } from '../sync/digestHash'
 import type { Digest } from '../sync/digestHash'
 
@@ -98,6 +103,11 @@ export interface LocalStore {
    * server says its stream has passed for this subscription (the digest's `version`).
    */
   beginRepair(key: string, options?: { reached?: Version }): RepairSession
+  /**
+   * Local writes waiting for the server (the outbox, `_replica_outbox`, saved with the data), and
+   * how they lay over the stored rows. See docs/writes.md.
+   */
+  readonly writes: OutboxStore
   /** Set when the stored database was unusable and moved aside; this store then started empty. */
   readonly setAside: SetAsideReport | undefined
   /**
@@ -147,6 +157,7 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
   const { db, connection, handles, setAside } = await openDatabase(options.persistence, (loki) => ({
     rows: new Map(Object.keys(options.collections).map((name) => [name, openCollection<StoredRow>(loki, name, 'k')])),
     subscriptions: openCollection<StoredSubscription>(loki, SUBSCRIPTIONS, 'key'),
+    outbox: openCollection<OutboxEntry>(loki, OUTBOX, 'seq'),
   }))
   const { rows, subscriptions } = handles
 
@@ -169,9 +180,24 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
   })
   const stopWatchingPage = onPageHidden(() => queue.flush().catch(() => {}))
   let closed = false
+  const writes = createOutboxStore({
+    outbox: handles.outbox,
+    rowsOf: collectionOf,
+    primaryKeys: options.collections,
+    holdersFor: (collection, row) =>
+      subscriptions.data.filter((doc) => doc.collection === collection && matchesFilter(row, doc.filter)).map((doc) => doc.id),
+    // A local write is saved at once, not within saveInterval: it exists nowhere else yet.
+    changed: (urgent) => {
+      queue.changed()
+      if (urgent) queue.flush().catch(() => {}) // failures reach onSaved
+    },
+    newId,
+  })
 
   return {
-    readAll: (collection) => collectionOf(collection).data.map((doc) => doc.r),
+    // Rows with pending local writes show the last write's row (or are gone, for a delete).
+    readAll: (collection) => writes.overlay(collection, collectionOf(collection).data.map((doc) => doc.r)),
+    writes,
     subscription: (key) => copySubscription(subscriptions.by('key', key)),
     subscriptions: () => subscriptions.data.map((doc) => copySubscription(doc) as StoredSubscription),
 

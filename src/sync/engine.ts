@@ -65,6 +65,8 @@ const RECONNECT_AFTER_OFFLINE_MS = 2_000
  * subscription with its reference count. Lives in the middleware's closure, never in state.
  */
 export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): ReplicaHandle & {
+  /** The local store once opened and hydrated (the push loop works on it); rejects if it could not be opened. */
+  localStore(): Promise<LocalStore>
   subscribe(scope: SubscribeOptions): void
   unsubscribe(scope: SubscribeOptions): void
 } {
@@ -162,6 +164,7 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Repl
   }
 
   return {
+    localStore: () => hydrated,
     subscribe(scope) {
       if (closed) return
       const key = scopeKey(scope)
