@@ -7,7 +7,7 @@ import { replicaStore } from '../lib/replicaStore'
  */
 export async function hydrate(url: string, file: string): Promise<{ ms: number; rows: number }> {
   const start = performance.now()
-  const { store, replica } = replicaStore(httpTransport({ url: `${url}/replica` }), filePersistence(file))
+  const { store, replica } = replicaStore(httpTransport({ url: `${url}/replica` }), { persistence: filePersistence(file) })
   await store.replica.whenHydrated()
   const ms = performance.now() - start
   const rows = replica.selectors.note.selectTotal(store.getState())

@@ -78,9 +78,10 @@ export async function runE2E(args: BenchArgs): Promise<Figure[]> {
 
       const live = await medianOf<R<LiveUpdateResult>>('e2e-live', { url, file: file('live'), n }, args.runs)
       emit({ bench: 'live-update', contender: 'redux-replica', n, ms: round(live.endToEndMs, 3), rows_per_s: null, ratio_to_floor: null, heap_mb: null,
-        round_trip_ms: round(live.roundTripMs, 3), over_round_trip_ms: round(live.endToEndMs - live.roundTripMs, 3), reducer_ms: round(live.dispatchMs, 4), runs: args.runs })
+        round_trip_ms: round(live.roundTripMs, 3), over_round_trip_ms: round(live.endToEndMs - live.roundTripMs, 3), reducer_ms: round(live.dispatchMs, 4),
+        settled_ms: round(live.settledMs, 2), max_blocked_ms: round(live.maxBlockedMs, 1), runs: args.runs })
 
-      otherRows.push([n.toLocaleString('en-US'), fmt(live.dispatchMs, 3), fmt(live.endToEndMs, 2), fmt(live.roundTripMs, 2), fmt(hydration.ms),
+      otherRows.push([n.toLocaleString('en-US'), fmt(live.dispatchMs, 3), fmt(live.endToEndMs, 2), fmt(live.roundTripMs, 2), fmt(live.settledMs, 1), fmt(live.maxBlockedMs, 0), fmt(hydration.ms),
         fmt(heldMb), fmt(jsonMb), `${fmt(heldMb / jsonMb, 2)}x`, fmt(mb(memory.peakHeapBytes)), fmt(mb(memory.peakRssBytes))])
     } finally {
       await server.stop()
@@ -90,6 +91,6 @@ export async function runE2E(args: BenchArgs): Promise<Figure[]> {
   console.log(table('Initial sync from the reference server (SQLite, loopback HTTP, pages of 250; median of fresh processes)',
     ['contender', 'rows', 'ms', 'rows/s', 'time / floor', 'redux-replica faster by'], syncRows))
   console.log(table('redux-replica: live update, hydration, memory (median of fresh processes)',
-    ['rows held', 'live: reducer ms', 'live: end to end ms', 'one round trip ms', 'hydration ms', 'heap held MB', 'rows as JSON MB', 'heap / JSON', 'peak heap MB', 'peak RSS MB'], otherRows))
+    ['rows held', 'live: reducer ms', 'live: end to end ms', 'one round trip ms', 'live: until saved ms', 'live: max event-loop block ms', 'hydration ms', 'heap held MB', 'rows as JSON MB', 'heap / JSON', 'peak heap MB', 'peak RSS MB'], otherRows))
   return figures
 }

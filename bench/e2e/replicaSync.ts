@@ -25,7 +25,7 @@ export interface ReplicaSyncResult {
  */
 export async function replicaSync(url: string, file: string, options: { sampleMemory?: boolean; saveInterval?: number } = {}): Promise<ReplicaSyncResult> {
   rmSync(file, { force: true })
-  const rs = replicaStore(httpTransport({ url: `${url}/replica` }), filePersistence(file), [], options.saveInterval)
+  const rs = replicaStore(httpTransport({ url: `${url}/replica` }), { persistence: filePersistence(file), ...(options.saveInterval === undefined ? {} : { saveInterval: options.saveInterval }) })
   const { store, replica } = rs
   await store.replica.whenHydrated()
   gc()

@@ -28,13 +28,15 @@ const writer = createReplicaWriter({ source, collections: exampleCollections })
 const seconds = (performance.now() - started) / 1000
 
 let touches = 0
+const bootedAt = Date.now()
 const server = createReplicaServer(replica, {
   fallback: (req, res) => {
     const url = new URL(req.url ?? '/', 'http://bench')
     if (req.method === 'POST' && url.pathname === '/bench/touch') {
       const id = Number(url.searchParams.get('id'))
       writer
-        .update('note', id, { body: `touched ${++touches}` })
+        // Unique across server runs too, so a client can never already hold this body.
+        .update('note', id, { body: `touched ${bootedAt}-${++touches}` })
         .then((row) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ row })))
         .catch((error: Error) => res.writeHead(500).end(error.message))
       return
@@ -48,3 +50,5 @@ server.listen(0, '127.0.0.1', () => {
   console.log(`READY http://127.0.0.1:${port} ${seconds.toFixed(2)}`)
 })
 process.on('SIGTERM', () => server.close(() => (db.close(), process.exit(0))))
+// The parent holds our stdin open: when it dies, however it dies, so do we.
+process.stdin.on('end', () => process.exit(0)).resume()

@@ -16,7 +16,7 @@ export function startServer(notes: number): Promise<BenchServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'replica-bench-server-'))
   const main = fileURLToPath(new URL('./serverMain.ts', import.meta.url))
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', main, String(notes), path.join(dir, 'server.db')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
   })
   const stop = () =>
     new Promise<void>((resolve) => {

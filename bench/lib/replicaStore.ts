@@ -1,7 +1,7 @@
 import { configureStore } from '@reduxjs/toolkit'
 import type { Middleware } from '@reduxjs/toolkit'
 import { collection, createReplica, memoryPersistence } from '../../src'
-import type { Persistence, Transport } from '../../src'
+import type { FocusManager, Persistence, Transport } from '../../src'
 import type { NoteRow } from './rows'
 
 /**
@@ -10,12 +10,22 @@ import type { NoteRow } from './rows'
  * are dev-only by design), plus the replica's middleware and enhancer. `outer` middleware runs
  * before the replica's (the benchmarks time dispatches with it).
  */
-export function replicaStore(transport: Transport, persistence: Persistence = memoryPersistence(), outer: Middleware[] = [], saveInterval?: number) {
+export interface ReplicaStoreOptions {
+  persistence?: Persistence
+  /** Middleware placed before the replica's. */
+  outer?: Middleware[]
+  saveInterval?: number
+  focusManager?: FocusManager
+}
+
+export function replicaStore(transport: Transport, options: ReplicaStoreOptions = {}) {
+  const { persistence = memoryPersistence(), outer = [], saveInterval, focusManager } = options
   const replica = createReplica({
     collections: { note: collection<NoteRow>() },
     transport,
     persistence,
     ...(saveInterval === undefined ? {} : { saveInterval }),
+    ...(focusManager === undefined ? {} : { focusManager }),
   })
   const store = configureStore({
     reducer: { [replica.reducerPath]: replica.reducer } as { replica: typeof replica.reducer },
