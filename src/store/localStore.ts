@@ -90,6 +90,13 @@ export interface LocalStore {
   /** Records that a subscription's pull reached the end of the server's data at `at` (ISO time). */
   markSynced(key: string, at: string): void
   /**
+   * Marks a subscription's stream as running (counted: a loop winding down and its successor may
+   * overlap). Rows held only by subscriptions that are not running do not outlive a tombstone:
+   * see the holders note on {@link StoredRow}.
+   */
+  activate(key: string): void
+  deactivate(key: string): void
+  /**
    * The digest (docs/protocol.md, "Digest") of the rows a subscription holds: each row whose
    * holders include it, with the version held, and (given `upTo`) only rows held at or below that
    * version, as the server's digest covers only rows up to the cursor. Undefined for an unknown
@@ -135,8 +142,11 @@ export const DEFAULT_SAVE_INTERVAL = 1000
 /**
  * A stored row: key as string (Loki's unique index compares strings), version, the row itself, and
  * the ids of the subscriptions whose streams hold it. Holders make overlapping subscriptions
- * converge: a row that leaves one filter stays while another subscription still holds it, and a
- * delete removes it once every holder's stream has brought the tombstone.
+ * converge: a row that leaves one filter stays while another running subscription still holds
+ * it, and a delete removes it once every running holder's stream has brought the tombstone.
+ * Holders whose streams are not running (unsubscribed, or not yet subscribed since a reload)
+ * cannot be waited for: the row goes, and each of them starts its stream over from the beginning
+ * when it runs again, since its stream may already have passed the row.
  */
 interface StoredRow {
   k: string
@@ -194,6 +204,25 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
     newId,
   })
 
+  // Keys of subscriptions whose streams run now, with how many loops run each.
+  const running = new Map<string, number>()
+  /** Takes a row from one holder; see {@link StoredRow} for who else keeps it. */
+  const release = (collection: Collection<StoredRow>, held: StoredRow, holder: number, applied: AppliedPage, primaryKey: string) => {
+    const rest = held.s.filter((id) => id !== holder)
+    const others = subscriptions.data.filter((doc) => rest.includes(doc.id))
+    if (others.some((doc) => running.has(doc.key))) {
+      held.s = rest
+      collection.update(held)
+      return
+    }
+    for (const dormant of others) {
+      dormant.checkpoint = null
+      subscriptions.update(dormant)
+    }
+    collection.remove(held)
+    applied.removed.push(held.r[primaryKey] as Key)
+  }
+
   return {
     // Rows with pending local writes show the last write's row (or are gone, for a delete).
     readAll: (collection) => writes.overlay(collection, collectionOf(collection).data.map((doc) => doc.r)),
@@ -217,14 +246,7 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
         const k = String(change.key)
         const held = collection.by('k', k)
         if (change.deleted) {
-          if (!held || !held.s.includes(holder)) continue
-          held.s = held.s.filter((id) => id !== holder)
-          if (held.s.length > 0) {
-            collection.update(held)
-            continue
-          }
-          collection.remove(held)
-          applied.removed.push(held.r[primaryKey] as Key)
+          if (held && held.s.includes(holder)) release(collection, held, holder, applied, primaryKey)
         } else if (!held) {
           collection.insert({ k, v: change.version, r: change.row, s: [holder] })
           applied.upserted.push(change.row)
@@ -246,6 +268,15 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
       subscriptions.update(stored)
       queue.changed()
       return applied
+    },
+
+    activate(key) {
+      running.set(key, (running.get(key) ?? 0) + 1)
+    },
+    deactivate(key) {
+      const count = (running.get(key) ?? 0) - 1
+      if (count > 0) running.set(key, count)
+      else running.delete(key)
     },
 
     markSynced(key, at) {
@@ -290,12 +321,7 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
       let reach: Version | undefined = reached
       let checkpoint: Checkpoint | null = null
       let done = false
-      const dropHolder = (held: StoredRow, applied: AppliedPage) => {
-        held.s = held.s.filter((id) => id !== holder)
-        if (held.s.length > 0) return void collection.update(held)
-        collection.remove(held)
-        applied.removed.push(held.r[primaryKey] as Key)
-      }
+      const dropHolder = (held: StoredRow, applied: AppliedPage) => release(collection, held, holder, applied, primaryKey)
       return {
         get checkpoint() {
           return checkpoint

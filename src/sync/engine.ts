@@ -136,7 +136,13 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Repl
       signal.throwIfAborted()
       const { primaryKey } = config.collections[scope.collection] as { primaryKey: string }
       const pollingInterval = () => Math.min(...entry.intervals)
-      await runSubscriptionLoop(services, { key, ...scope, primaryKey, pollingInterval }, store, entry.alarm, signal)
+      // While its loop runs, the subscription's stream keeps the rows it holds up to date.
+      store.activate(key)
+      try {
+        await runSubscriptionLoop(services, { key, ...scope, primaryKey, pollingInterval }, store, entry.alarm, signal)
+      } finally {
+        store.deactivate(key)
+      }
       entry.stopped = !signal.aborted
     } catch (error) {
       if (!signal.aborted) dispatch(actions.syncFailed({ key, error: toSerializedError(error) }))

@@ -65,6 +65,8 @@ describe('the local store', () => {
   it('keeps a row while another subscription holds it, and removes it when none does', async () => {
     const store = await open()
     const all = sub({})
+    store.activate(sub().key)
+    store.activate(all.key)
     store.applyPage({ subscription: sub(), changes: [put(1, 1)], checkpoint: 'a' })
     store.applyPage({ subscription: all, changes: [put(1, 1)], checkpoint: 'a' })
     // The row was deleted at version 2; project 1's stream brings the tombstone first.
@@ -80,6 +82,8 @@ describe('the local store', () => {
       const store = await open()
       const seven = sub({ project_id: 7 })
       const eight = sub({ project_id: 8 })
+      store.activate(seven.key)
+      store.activate(eight.key)
       store.applyPage({ subscription: seven, changes: [put(1, 1, 'a', 7)], checkpoint: 'a' })
       const moveOut = () => store.applyPage({ subscription: seven, changes: [tombstone(1, 2)], checkpoint: 'b' })
       const moveIn = () => store.applyPage({ subscription: eight, changes: [put(1, 2, 'a', 8)], checkpoint: 'b' })
@@ -91,11 +95,33 @@ describe('the local store', () => {
   it('takes a row from a subscription whose stream is behind, without overwriting the newer row', async () => {
     const store = await open()
     const all = sub({})
+    store.activate(sub().key)
+    store.activate(all.key)
     store.applyPage({ subscription: all, changes: [put(1, 5, 'newest', 2)], checkpoint: 'a' })
     store.applyPage({ subscription: sub(), changes: [put(1, 3, 'older')], checkpoint: 'a' })
     expect(store.readAll('note')).toEqual([{ id: 1, project_id: 2, body: 'newest', _version: 5 }])
     store.applyPage({ subscription: sub(), changes: [tombstone(1, 4)], checkpoint: 'b' })
     expect(store.readAll('note')).toHaveLength(1)
+  })
+
+  it('does not wait for a holder whose stream is not running: the row goes, and that stream starts over', async () => {
+    const store = await open()
+    const all = sub({})
+    store.applyPage({ subscription: sub(), changes: [put(1, 1), put(2, 2)], checkpoint: 'a' })
+    store.applyPage({ subscription: all, changes: [put(1, 1), put(2, 2)], checkpoint: 'b' })
+    // Only project 1's stream runs; the unfiltered subscription was unsubscribed.
+    store.activate(sub().key)
+    expect(store.applyPage({ subscription: sub(), changes: [tombstone(1, 3)], checkpoint: 'c' }).removed).toEqual([1])
+    expect(store.readAll('note').map((row) => row.id)).toEqual([2])
+    // When it runs again it must pull from the beginning: its stream had passed row 1 already.
+    expect(store.subscription(all.key)?.checkpoint).toBeNull()
+    expect(store.subscription(sub().key)?.checkpoint).toBe('c')
+    // A holder that stopped and started again is counted once it runs.
+    store.activate(all.key)
+    store.applyPage({ subscription: all, changes: [put(2, 2)], checkpoint: 'd' })
+    expect(store.applyPage({ subscription: sub(), changes: [tombstone(2, 4)], checkpoint: 'e' }).removed).toEqual([])
+    store.deactivate(all.key)
+    expect(store.applyPage({ subscription: all, changes: [tombstone(2, 4)], checkpoint: 'f' }).removed).toEqual([2])
   })
 
   it('hands out rows without Loki bookkeeping, and survives a reload', async () => {

@@ -37,6 +37,8 @@ describe('the local store and the digest', () => {
     const store = await open()
     store.applyPage({ subscription: A, changes: [put(1, 1), put(2, 2), put(3, 3)], checkpoint: 'old' })
     store.applyPage({ subscription: B, changes: [put(2, 2)], checkpoint: 'b' })
+    store.activate(A.key)
+    store.activate(B.key)
     const repair = store.beginRepair(A.key)
     expect(repair.applyPage({ changes: [put(1, 1), put(7, 4)], checkpoint: 'r1', hasMore: true })).toEqual({ upserted: [row(7, 4)], removed: [] })
     // Mid-repair: the old cursor, nothing removed yet.

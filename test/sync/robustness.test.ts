@@ -131,3 +131,26 @@ describe('robustness of the live loop', () => {
     await h.close()
   })
 })
+
+describe('overlapping subscriptions, one of them unsubscribed', () => {
+  it('a delete reaches the running view, and the other scope is whole when it comes back', async () => {
+    const h = liveReplica(server, { tables: { note: rows(6, (id) => ({ project_id: id % 2 })), contact: [] }, pollingInterval: 1_000 })
+    const odd = { collection: 'note', filter: { project_id: 1 } }
+    const all = { collection: 'note', filter: {} }
+    h.store.dispatch(h.replica.actions.subscribe(odd))
+    h.store.dispatch(h.replica.actions.subscribe(all))
+    await advanceUntil(() => h.statusOf(odd).status === 'synced' && h.statusOf(all).status === 'synced')
+    h.store.dispatch(h.replica.actions.unsubscribe(odd))
+    h.api.remove('note', 3)
+    h.api.upsert('note', { id: 5, project_id: 1, body: 'changed while project 1 was not watched' })
+    await advanceUntil(() => h.replica.selectors.note.selectById(h.store.getState(), 3) === undefined, 5_000)
+    expect(h.replica.selectors.note.selectTotal(h.store.getState())).toBe(5)
+
+    h.store.dispatch(h.replica.actions.subscribe(odd))
+    await advanceUntil(() => h.statusOf(odd).status === 'synced')
+    await advance(100)
+    expect(h.replica.selectors.note.selectWhere(h.store.getState(), { project_id: 1 }).map((row) => row.id).sort()).toEqual([1, 5])
+    expect(h.replica.selectors.note.selectById(h.store.getState(), 5)).toMatchObject({ body: 'changed while project 1 was not watched' })
+    await h.close()
+  })
+})
