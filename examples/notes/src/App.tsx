@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react'
-import { useSelector } from 'react-redux'
+import type { FormEvent } from 'react'
+import { useDispatch, useSelector } from 'react-redux'
 import type { AppStore } from './store'
 
 /** Where a subscription stands, in words a person reads. */
@@ -19,6 +20,18 @@ export function App({ app }: { app: AppStore }) {
   const notes = useSubscription('note', { project_id: projectId })
   const contacts = useSubscription('contact', { project_id: projectId })
   const hydration = useSelector(replica.selectors.selectHydration)
+  const pending = useSelector((state: never) => replica.selectors.selectPendingWrites(state, 'note'))
+  const dispatch = useDispatch()
+  const [draft, setDraft] = useState('')
+  const addNote = (event: FormEvent) => {
+    event.preventDefault()
+    if (!draft.trim()) return
+    // The server's ids are integers: a client-made one from the clock, unique enough for a demo.
+    const id = Date.now() * 1000 + Math.floor(Math.random() * 1000)
+    const now = new Date().toISOString().replace('Z', '000Z')
+    dispatch(replica.actions.save({ collection: 'note', row: { id, project_id: projectId, contact_id: 1, body: draft.trim(), created_at: now, updated_at: now } }))
+    setDraft('')
+  }
   // Newest first; the selector's own order is unspecified.
   const shown = useMemo(() => [...notes.data].sort((a, b) => (a.updated_at < b.updated_at ? 1 : -1)).slice(0, 50), [notes.data])
 
@@ -27,6 +40,7 @@ export function App({ app }: { app: AppStore }) {
       <header>
         <h1>Notes</h1>
         <span data-testid="hydration">local data: {hydration.status}</span>
+        <span data-testid="pending">{pending} to push</span>
       </header>
       <main>
         <nav>
@@ -39,6 +53,10 @@ export function App({ app }: { app: AppStore }) {
         <section>
           <Status label="notes" {...notes} />
           <Status label="contacts" {...contacts} />
+          <form onSubmit={addNote}>
+            <input data-testid="draft" value={draft} onChange={(event) => setDraft(event.target.value)} placeholder="A new note" />
+            <button type="submit">Add</button>
+          </form>
           <h2 data-testid="counts">
             {notes.data.length} notes, {contacts.data.length} contacts
           </h2>

@@ -1,5 +1,5 @@
 import { configureStore } from '@reduxjs/toolkit'
-import { collection, createReplica, httpTransport, indexedDbPersistence } from '../../../src'
+import { collection, createReplica, httpPushTransport, httpTransport, indexedDbPersistence } from '../../../src'
 import { createReplicaHooks } from '../../../src/react'
 import type { ExampleContact, ExampleNote, ExampleProject } from '../../../src/server/example-data'
 
@@ -8,6 +8,8 @@ export function createAppStore() {
   const replica = createReplica({
     collections: { project: collection<ExampleProject>(), contact: collection<ExampleContact>(), note: collection<ExampleNote>() },
     transport: httpTransport({ url: `${location.origin}/replica` }),
+    // Notes written here land in IndexedDB and Redux at once, and reach the server when it can be reached.
+    push: httpPushTransport({ url: `${location.origin}/replica` }),
     persistence: indexedDbPersistence('redux-replica-notes'),
   })
   const store = configureStore({
