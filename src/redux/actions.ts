@@ -40,7 +40,10 @@ export function buildActions(reducerPath: string) {
      * @example dispatch(replica.actions.subscribe({ collection: 'note', filter: { project_id: 7 }, pollingInterval: 5_000 }))
      */
     subscribe: createAction<SubscribeOptions>(type('subscribe')),
-    /** Release one `subscribe` (pass what was subscribed); the sync stops when none is left. */
+    /**
+     * Release one `subscribe` (pass what was subscribed); the sync stops when none is left.
+     * @example dispatch(replica.actions.unsubscribe({ collection: 'note', filter: { project_id: 7 } }))
+     */
     unsubscribe: createAction<SubscribeOptions>(type('unsubscribe')),
     /** Stored rows of one collection, loaded at start. */
     hydrateCollection: createAction<{ collection: string; rows: Row[] }>(type('hydrateCollection')),
@@ -61,6 +64,12 @@ export function buildActions(reducerPath: string) {
     storageRecovered: createAction(type('storageRecovered')),
     /** A subscription's pull started (status `syncing`). */
     syncStarted: createAction<{ key: string }>(type('syncStarted')),
+    /**
+     * One page applied to the local store: its rows upserted and removed in Redux, the
+     * subscription's counts updated. One action per page, never one per row.
+     * @example
+     * listenerMiddleware.startListening({ actionCreator: replica.actions.pageApplied, effect: ({ payload }) => log(payload.received) })
+     */
     pageApplied: createAction<PageAppliedPayload>(type('pageApplied')),
     /** The subscription caught up with the server (status `synced`). */
     syncSucceeded: createAction<{ key: string; at: string }>(type('syncSucceeded')),

@@ -72,7 +72,7 @@ export interface PageToApply {
 
 /**
  * The local database: every read and write of LokiJS goes through here, so Loki stays replaceable.
- * Loki never hands its own objects out: each document wraps the row (`{ k, v, r }`) and only the
+ * Loki never hands its own objects out: each document wraps the row (`{ k, v, r, s }`) and only the
  * row, which Loki never mutates, crosses into Redux. No `$loki` or `meta` can leak.
  */
 export interface LocalStore {

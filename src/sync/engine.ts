@@ -33,11 +33,20 @@ export interface EngineConfig {
 
 /** What the enhancer exposes on the store as `store.replica`. */
 export interface ReplicaHandle {
-  /** Resolves when the local data is in Redux (rejects if the local database could not be opened). */
+  /**
+   * Resolves when the local data is in Redux (rejects if the local database could not be opened).
+   * @example await store.replica.whenHydrated(); render(<App />)
+   */
   whenHydrated(): Promise<void>
-  /** Resolves when everything applied so far is saved. */
+  /**
+   * Resolves when everything applied so far is saved.
+   * @example await store.replica.flush() // before a test reads the file, or a CLI exits
+   */
   flush(): Promise<void>
-  /** Stops every sync, saves, and releases the local database; no action is dispatched after it. */
+  /**
+   * Stops every sync, saves, and releases the local database; no action is dispatched after it.
+   * @example process.on('SIGTERM', () => store.replica.close().then(() => process.exit(0)))
+   */
   close(): Promise<void>
 }
 
