@@ -4,7 +4,9 @@
  * bench/results/latest.jsonl), and draws bench/results/throughput.svg.
  * `npm run bench -- --help` lists the flags.
  */
+import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from './lib/args'
 import { throughputChart } from './lib/chart'
 import { RESULTS_DIR, startResults } from './lib/output'
@@ -21,5 +23,16 @@ if (args.parts.has('e2e')) {
   const svg = throughputChart(figures, 'Initial sync from the reference server over loopback: rows/s')
   writeFileSync(`${RESULTS_DIR}throughput.svg`, svg)
   console.log(`\nchart: bench/results/throughput.svg`)
+}
+if (args.parts.has('server')) {
+  // Owned by the server's authors: its exported runner, at the largest size up to 100k.
+  const { runServerBench } = await import('./server')
+  const rows = Math.max(...args.sizes.filter((n) => n <= 100_000), args.sizes[0] as number)
+  await runServerBench({ rows, runs: Math.max(args.runs, 5) })
+}
+if (args.parts.has('persistence')) {
+  // Owned by the persistence authors: a command-line script that spawns its own processes.
+  const script = fileURLToPath(new URL('./persistence.ts', import.meta.url))
+  spawnSync(process.execPath, ['--import', 'tsx', script, `--runs=${args.runs}`], { stdio: 'inherit' })
 }
 console.log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`)

@@ -2,23 +2,24 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { BenchArgs } from '../lib/args'
-import { medianOf } from '../lib/medianOf'
+import { interleaved } from '../lib/medianOf'
 import { emit, fmt, table } from '../lib/output'
 import type { Figure } from '../lib/output'
 import { mb, round } from '../lib/stats'
 import type { FloorResult } from './floor'
 import type { LiveUpdateResult } from './liveUpdate'
 import type { ReplicaSyncResult } from './replicaSync'
-import type { Seed2015Result } from './seed2015'
 import { startServer } from './serverProcess'
 
-type R<T> = T & Record<string, unknown>
-
-export const CONTENDERS = ['floor', 'redux-replica', 'RxDB 17.6 (memory)', '2015 algorithm'] as const
+export const REPLICA = 'redux-replica'
+export const REPLICA_MEMORY = 'redux-replica (memoryPersistence)'
+export const RXDB = 'RxDB 17.6 (memory storage)'
+export const SEED_2015 = '2015 algorithm'
 
 /**
  * Issue 6: the reference server on SQLite on loopback (its own process) with n rows, and each
- * contender in fresh client processes against it. Returns the initial-sync figures for the chart.
+ * contender in fresh client processes against it, interleaved round by round. Returns the
+ * initial-sync figures for the chart.
  */
 export async function runE2E(args: BenchArgs): Promise<Figure[]> {
   const figures: Figure[] = []
@@ -31,56 +32,53 @@ export async function runE2E(args: BenchArgs): Promise<Figure[]> {
     const { url } = server
     console.log(`\n${n.toLocaleString('en-US')} rows: server seeded in ${server.seedSeconds} s at ${url}`)
     try {
-      const floor = await medianOf<R<FloorResult>>('e2e-floor', { url }, args.runs)
-      const sync = (contender: string, ms: number, rows: number, extra: Record<string, unknown> = {}) => {
+      const results = await interleaved([
+        { name: 'floor', task: 'e2e-floor', args: { url } },
+        { name: REPLICA, task: 'e2e-replica', args: { url, file: file('replica') } },
+        { name: REPLICA_MEMORY, task: 'e2e-replica', args: { url, memory: true } },
+        { name: RXDB, task: 'e2e-rxdb', args: { url } },
+        { name: SEED_2015, task: 'e2e-2015', args: { url, capMs: args.capSeconds * 1000 }, options: { timeoutMs: args.capSeconds * 1000 + 120_000 } },
+      ], args.runs)
+      const floor = results.get('floor') as unknown as FloorResult
+      const ours = results.get(REPLICA) as unknown as ReplicaSyncResult
+      const sync = (contender: string, extra: Record<string, unknown> = {}): Figure | undefined => {
+        const r = results.get(contender) as { ms: number; rows: number; capped?: boolean } | undefined
+        if (!r) return undefined
         const figure: Figure = {
-          bench: 'initial-sync', contender, n, ms: round(ms), rows_per_s: Math.round((rows / ms) * 1000),
-          ratio_to_floor: round(ms / floor.ms), heap_mb: null, rows, runs: args.runs, ...extra,
+          bench: 'initial-sync', contender, n, ms: round(r.ms), rows_per_s: Math.round((r.rows / r.ms) * 1000),
+          ratio_to_floor: round(r.ms / floor.ms), heap_mb: null, rows: r.rows, runs: args.runs,
+          ...(r.capped ? { capped: true, note: `stopped after ${args.capSeconds} s; rate so far` } : {}), ...extra,
         }
         figures.push(figure)
+        emit(figure)
+        const oursRate = (ours.rows / ours.ms) * 1000
+        syncRows.push([contender + (r.capped ? ` (capped at ${args.capSeconds} s: rate so far)` : ''), n.toLocaleString('en-US'), fmt(r.ms), fmt(figure.rows_per_s),
+          `${fmt(figure.ratio_to_floor, 2)}x`, contender === REPLICA || contender === REPLICA_MEMORY || contender === 'floor' ? '-' : `${fmt(oursRate / (figure.rows_per_s as number), 1)}x`])
         return figure
       }
-      const floorFigure = sync('floor', floor.ms, floor.rows, { body_mb: mb(floor.bodyBytes) })
-      emit(floorFigure)
+      sync('floor', { body_mb: mb(floor.bodyBytes) })
+      sync(REPLICA)
+      sync(REPLICA_MEMORY)
+      sync(RXDB)
+      sync(SEED_2015)
 
-      const replica = await medianOf<R<ReplicaSyncResult>>('e2e-replica', { url, file: file('replica') }, args.runs)
-      const memory = await medianOf<R<ReplicaSyncResult>>('e2e-memory', { url, file: file('memory') }, args.runs)
+      // Hydration reads the file the last redux-replica sync left; memory and live run on their own.
+      const more = await interleaved([
+        { name: 'hydration', task: 'e2e-hydrate', args: { url, file: file('replica') } },
+        { name: 'memory', task: 'e2e-memory', args: { url, file: file('memory') } },
+        { name: 'live', task: 'e2e-live', args: { url, file: file('live'), n } },
+      ], args.runs)
+      const hydration = more.get('hydration') as { ms: number; rows: number }
+      const memory = more.get('memory') as unknown as ReplicaSyncResult
+      const live = more.get('live') as unknown as LiveUpdateResult
       const heldMb = mb(memory.heldHeapBytes - memory.baseHeapBytes)
-      const replicaFigure = sync('redux-replica', replica.ms, replica.rows, { heap_mb: heldMb })
-      emit(replicaFigure)
-
-      let rxdbFigure: Figure | undefined
-      try {
-        const rx = await medianOf<R<{ ms: number; rows: number }>>('e2e-rxdb', { url }, args.runs)
-        rxdbFigure = sync(CONTENDERS[2], rx.ms, rx.rows)
-        emit(rxdbFigure)
-      } catch (error) {
-        console.error(`RxDB could not run: ${(error as Error).message.slice(0, 500)}`)
-      }
-
-      const seed = await medianOf<R<Seed2015Result>>('e2e-2015', { url, capMs: args.capSeconds * 1000 }, args.runs, { timeoutMs: args.capSeconds * 1000 + 120_000 })
-      const seedFigure = sync(CONTENDERS[3], seed.ms, seed.rows, seed.capped ? { capped: true, note: `stopped after ${args.capSeconds} s; rate so far` } : {})
-      emit(seedFigure)
-
-      for (const f of [floorFigure, replicaFigure, rxdbFigure, seedFigure]) {
-        if (!f) continue
-        const ours = replicaFigure.rows_per_s as number
-        syncRows.push([f.contender + (f.capped ? ' (capped: rate so far)' : ''), n.toLocaleString('en-US'), fmt(f.ms), fmt(f.rows_per_s),
-          `${fmt(f.ratio_to_floor, 2)}x`, f.contender === 'redux-replica' || f.contender === 'floor' ? '-' : `${fmt(ours / (f.rows_per_s as number), 1)}x`])
-      }
-
-      const hydration = await medianOf<R<{ ms: number; rows: number }>>('e2e-hydrate', { url, file: file('replica') }, args.runs)
-      emit({ bench: 'hydration', contender: 'redux-replica', n, ms: round(hydration.ms), rows_per_s: Math.round((hydration.rows / hydration.ms) * 1000), ratio_to_floor: null, heap_mb: null, runs: args.runs })
-
       const jsonMb = mb(memory.jsonBytes)
-      emit({ bench: 'memory', contender: 'redux-replica', n, ms: null, rows_per_s: null, ratio_to_floor: null, heap_mb: heldMb,
+      emit({ bench: 'hydration', contender: REPLICA, n, ms: round(hydration.ms), rows_per_s: Math.round((hydration.rows / hydration.ms) * 1000), ratio_to_floor: null, heap_mb: null, runs: args.runs })
+      emit({ bench: 'memory', contender: REPLICA, n, ms: null, rows_per_s: null, ratio_to_floor: null, heap_mb: heldMb,
         json_mb: jsonMb, heap_to_json: round(heldMb / jsonMb), peak_heap_mb: mb(memory.peakHeapBytes), peak_rss_mb: mb(memory.peakRssBytes), runs: args.runs })
-
-      const live = await medianOf<R<LiveUpdateResult>>('e2e-live', { url, file: file('live'), n }, args.runs)
-      emit({ bench: 'live-update', contender: 'redux-replica', n, ms: round(live.endToEndMs, 3), rows_per_s: null, ratio_to_floor: null, heap_mb: null,
+      emit({ bench: 'live-update', contender: REPLICA, n, ms: round(live.endToEndMs, 3), rows_per_s: null, ratio_to_floor: null, heap_mb: null,
         round_trip_ms: round(live.roundTripMs, 3), over_round_trip_ms: round(live.endToEndMs - live.roundTripMs, 3), reducer_ms: round(live.dispatchMs, 4),
         settled_ms: round(live.settledMs, 2), max_blocked_ms: round(live.maxBlockedMs, 1), runs: args.runs })
-
       otherRows.push([n.toLocaleString('en-US'), fmt(live.dispatchMs, 3), fmt(live.endToEndMs, 2), fmt(live.roundTripMs, 2), fmt(live.settledMs, 1), fmt(live.maxBlockedMs, 0), fmt(hydration.ms),
         fmt(heldMb), fmt(jsonMb), `${fmt(heldMb / jsonMb, 2)}x`, fmt(mb(memory.peakHeapBytes)), fmt(mb(memory.peakRssBytes))])
     } finally {
@@ -88,7 +86,7 @@ export async function runE2E(args: BenchArgs): Promise<Figure[]> {
       rmSync(dir, { recursive: true, force: true })
     }
   }
-  console.log(table('Initial sync from the reference server (SQLite, loopback HTTP, pages of 250; median of fresh processes)',
+  console.log(table('Initial sync from the reference server (SQLite, loopback HTTP, pages of 250; median of fresh processes, interleaved)',
     ['contender', 'rows', 'ms', 'rows/s', 'time / floor', 'redux-replica faster by'], syncRows))
   console.log(table('redux-replica: live update, hydration, memory (median of fresh processes)',
     ['rows held', 'live: reducer ms', 'live: end to end ms', 'one round trip ms', 'live: until saved ms', 'live: max event-loop block ms', 'hydration ms', 'heap held MB', 'rows as JSON MB', 'heap / JSON', 'peak heap MB', 'peak RSS MB'], otherRows))

@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs'
-import { filePersistence, httpTransport } from '../../src'
+import { filePersistence, httpTransport, memoryPersistence } from '../../src'
 import { replicaStore, whenSynced } from '../lib/replicaStore'
 import { gc } from '../lib/stats'
 import { FILTER } from './http'
@@ -20,12 +20,14 @@ export interface ReplicaSyncResult {
 }
 
 /**
- * redux-replica end to end: httpTransport over loopback, file persistence (the Node default,
- * fsync on), RTK store with dev checks off. The file is left behind for the hydration benchmark.
+ * redux-replica end to end: httpTransport over loopback, file persistence (fsync on, the default),
+ * RTK store with dev checks off. The file is left behind for the hydration benchmark.
  */
-export async function replicaSync(url: string, file: string, options: { sampleMemory?: boolean; saveInterval?: number } = {}): Promise<ReplicaSyncResult> {
-  rmSync(file, { force: true })
-  const rs = replicaStore(httpTransport({ url: `${url}/replica` }), { persistence: filePersistence(file), ...(options.saveInterval === undefined ? {} : { saveInterval: options.saveInterval }) })
+export async function replicaSync(url: string, file: string | undefined, options: { sampleMemory?: boolean; saveInterval?: number } = {}): Promise<ReplicaSyncResult> {
+  if (file) rmSync(file, { force: true })
+  // No file: memoryPersistence, for comparison with contenders that keep nothing on disk.
+  const persistence = file ? filePersistence(file) : memoryPersistence()
+  const rs = replicaStore(httpTransport({ url: `${url}/replica` }), { persistence, ...(options.saveInterval === undefined ? {} : { saveInterval: options.saveInterval }) })
   const { store, replica } = rs
   await store.replica.whenHydrated()
   gc()
