@@ -1,9 +1,20 @@
 import type { Loaded, Persistence, StorageConnection } from './persistence'
 import { setAsideName } from './persistence'
 import { moveIndexedDb } from './idbCopy'
+import { acquireWriterLock, browserLocks } from './webLock'
+import type { LockManagerLike } from './webLock'
 
 /** The object store LokiJS's incremental adapter keeps its chunks in (its schema, version 1). */
 const STORE = 'LokiIncrementalData'
+
+/** Options of {@link indexedDbPersistence}. */
+export interface IndexedDbPersistenceOptions {
+  /**
+   * The lock manager electing the one tab that writes. Default `navigator.locks`; where there is
+   * none (old browsers, Node), every connection writes, as if it were alone. Tests pass a fake.
+   */
+  locks?: LockManagerLike
+}
 
 /**
  * Keeps the database in IndexedDB (browsers), with LokiJS's incremental adapter: documents are
@@ -12,12 +23,14 @@ const STORE = 'LokiIncrementalData'
  * snapshots the database and stringifies the changed chunks in one synchronous step, so a saved
  * state never holds a cursor without its rows.
  *
- * One writer per database: two tabs writing one IndexedDB database corrupt it.
+ * One writer per origin: the tab holding the Web Lock `redux-replica:<name>` is the leader and
+ * saves; other tabs load the database read-only, sync in memory, never save, and the first of them
+ * in line takes over (with a full save) when the leader's tab goes away. See docs/persistence.md.
  *
  * @example
  * createReplica({ collections, transport, persistence: indexedDbPersistence('my-app') })
  */
-export function indexedDbPersistence(name: string): Persistence {
+export function indexedDbPersistence(name: string, options: IndexedDbPersistenceOptions = {}): Persistence {
   return {
     name,
     async connect(): Promise<StorageConnection> {
@@ -30,8 +43,52 @@ export function indexedDbPersistence(name: string): Persistence {
         adapter._prevLokiVersionId = null
         adapter._prevCollectionVersionIds = {}
       }
+      const locks = options.locks ?? browserLocks()
+      // A lock manager that refuses (an opaque origin) leaves the single-writer behaviour of old.
+      const lock = locks ? await acquireWriterLock(locks, `redux-replica:${name}`).catch(() => undefined) : undefined
+      let closed = false
+      // A follower that found the database unusable moves it aside only once it leads.
+      let asideOnTakeover: string | undefined
+      let leading = lock === undefined || lock.role === 'leader'
+      // A follower's way to the lead; a leader from the start has nothing to take over.
+      const whenLeader = leading ? Promise.resolve<Loaded>({ kind: 'none' }) : lock!.held.then(async (): Promise<Loaded> => {
+        if (closed) return new Promise<never>(() => {})
+        let loaded: Loaded
+        try {
+          if (asideOnTakeover !== undefined) {
+            release()
+            await moveIndexedDb(name, asideOnTakeover)
+          }
+          // What the old leader left, read before this connection writes anything.
+          const read = await loadChunks(name)
+          read.db?.close()
+          loaded = asideOnTakeover === undefined ? read.loaded : { kind: 'none' }
+        } catch (error) {
+          // The storage fails: lead anyway (saves report their own failures), taking nothing over.
+          loaded = { kind: 'unreadable', error }
+        }
+        // The adapter's dirty-chunk tracking knows nothing of what the old leader wrote: make the
+        // first save rewrite every chunk (the adapter's own path for "another writer changed it",
+        // taken when the stored version id differs from this one, which no stored id ever equals).
+        adapter._prevLokiVersionId = TAKEOVER
+        adapter._prevCollectionVersionIds = {}
+        if (closed) return new Promise<never>(() => {})
+        // Saves reach IndexedDB from now on.
+        leading = true
+        return loaded
+      })
       return {
         adapter,
+        ...(lock
+          ? {
+              writer: {
+                get role() {
+                  return leading ? ('leader' as const) : ('follower' as const)
+                },
+                whenLeader,
+              },
+            }
+          : {}),
         async load() {
           const { loaded, db } = await loadChunks(name)
           if (db) {
@@ -47,16 +104,29 @@ export function indexedDbPersistence(name: string): Persistence {
           return loaded
         },
         async setAside(reason) {
-          release()
           const aside = setAsideName(name, reason)
+          if (!leading) {
+            // The leader writes this database (perhaps a newer or older version of the app): leave
+            // it alone until this connection leads, and start empty in memory meanwhile.
+            asideOnTakeover = aside
+            return aside
+          }
+          release()
           await moveIndexedDb(name, aside)
           return aside
         },
-        close: async () => release(),
+        close: async () => {
+          closed = true
+          release()
+          lock?.release()
+        },
       }
     },
   }
 }
+
+/** A version id no stored database carries: the next save takes the adapter's full-rewrite path. */
+const TAKEOVER = 'redux-replica:takeover'
 
 type Chunk = { key: string; value: string }
 

@@ -5,13 +5,15 @@ import type { Change, Checkpoint, Row } from '../sync/transport'
 import { openDatabase } from './openDatabase'
 import type { SetAsideReport } from './openDatabase'
 import { onPageHidden } from './pageLifecycle'
-import type { Persistence } from './persistence'
+import type { Loaded, Persistence, SetAsideReason } from './persistence'
+import { FORMAT_VERSION, META } from './format'
+import type { StorageRole } from './webLock'
 import { createSaveQueue } from './saveQueue'
 import { compareVersions } from './versions'
 import { matchesFilter } from '../subscriptions/scope'
 import { newId } from '../writes/ids'
 import { createOutboxStore, OUTBOX } from '../writes/outboxStore'
-import type { OutboxStore } from '../writes/outboxStore'
+import type { LocalWriteOutcome, OutboxStore } from '../writes/outboxStore'
 import type { OutboxEntry } from '../writes/types'
 import { digestAccumulator } from '../sync/digestHash'
 import type { Digest } from '../sync/digestHash'
@@ -118,6 +120,11 @@ export interface LocalStore {
   /** Set when the stored database was unusable and moved aside; this store then started empty. */
   readonly setAside: SetAsideReport | undefined
   /**
+   * `leader`: this store saves. `follower`: another tab writes the database; this one keeps its
+   * changes in memory (saves and flushes do nothing) until it takes the lead. See `onLeader`.
+   */
+  readonly role: StorageRole
+  /**
    * Saves everything applied so far; rejects with a `ReplicaError` (code `storage`) if the save fails.
    * Between flushes, changes are saved at least every `saveInterval`.
    */
@@ -134,6 +141,11 @@ export interface LocalStoreOptions {
   saveInterval?: number
   /** Told after every save, with the error if it failed (the changes stay pending and are retried). */
   onSaved?(error?: ReplicaError): void
+  /**
+   * Told when a follower has taken the lead: the writes it adopted from the old leader's last save
+   * are in its outbox, and a full save of its memory is under way.
+   */
+  onLeader?(adopted: LocalWriteOutcome[]): void
 }
 
 /** Default of `saveInterval`: at most a second of pages is lost to a crash. */
@@ -176,12 +188,15 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
     if (!collection) throw new ReplicaError('unknown_collection', `Unknown collection "${name}"`)
     return collection
   }
+  // Until the takeover below is done (the connection itself may write a little earlier).
+  let following = connection.writer?.role === 'follower'
   const queue = createSaveQueue({
     interval: options.saveInterval ?? DEFAULT_SAVE_INTERVAL,
     // Loki's saveDatabase serializes (or, incrementally, snapshots) in one synchronous step, and
     // applyPage writes rows and cursor in one synchronous step: no save holds one without the other.
+    // A follower does not write: its changes stay in memory until it leads (then saved in full).
     save: () =>
-      new Promise<void>((resolve, reject) =>
+      following ? Promise.resolve() : new Promise<void>((resolve, reject) =>
         db.saveDatabase((error?: unknown) =>
           error ? reject(new ReplicaError('storage', `Could not save the local database "${options.persistence.name}": ${describe(error)}`, { cause: error })) : resolve(),
         ),
@@ -203,6 +218,29 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
     },
     newId,
   })
+
+  if (following && connection.writer) {
+    void connection.writer.whenLeader.then(async (stored) => {
+      if (closed) return
+      // The old leader's last save is about to be overwritten by this tab's memory: keep the
+      // writes it queued that never reached this tab (only the outbox cannot be pulled again).
+      const found = storedOutbox(stored, options.collections)
+      if (found.problem) await connection.setAside(found.problem).catch(() => {})
+      if (closed) return
+      let adopted: LocalWriteOutcome[] = []
+      try {
+        adopted = writes.adopt(found.entries)
+      } catch (error) {
+        // This tab's own data must still reach disk.
+        console.error('redux-replica: could not adopt the pending writes of the tab that saved before', error)
+      }
+      following = false
+      // The first save rewrites every chunk (the connection saw to it): on disk, exactly this memory.
+      queue.changed()
+      queue.flush().catch(() => {}) // failures reach onSaved
+      options.onLeader?.(adopted)
+    })
+  }
 
   // Keys of subscriptions whose streams run now, with how many loops run each.
   const running = new Map<string, number>()
@@ -231,6 +269,9 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
     subscriptions: () => subscriptions.data.map((doc) => copySubscription(doc) as StoredSubscription),
 
     setAside,
+    get role() {
+      return following ? 'follower' : 'leader'
+    },
 
     applyPage({ subscription, changes, checkpoint }) {
       const collection = collectionOf(subscription.collection)
@@ -437,6 +478,37 @@ function copySubscription(doc: StoredSubscription | null | undefined): StoredSub
   if (lastSyncedAt !== undefined) copy.lastSyncedAt = lastSyncedAt
   if (digestedAt !== undefined) copy.digestedAt = digestedAt
   return copy
+}
+
+/**
+ * The outbox of a stored database, as loaded from storage; `problem` if it cannot be used (then it
+ * is set aside rather than overwritten). Entries of unknown collections or shapes are left out.
+ */
+function storedOutbox(stored: Loaded, collections: Record<string, unknown>): { entries: OutboxEntry[]; problem?: SetAsideReason } {
+  if (stored.kind === 'none') return { entries: [] }
+  if (stored.kind === 'unreadable') return { entries: [], problem: 'unreadable' }
+  let db: { collections?: Array<{ name?: unknown; data?: unknown }> }
+  try {
+    db = (typeof stored.value === 'string' ? JSON.parse(stored.value) : stored.value) as typeof db
+  } catch {
+    return { entries: [], problem: 'unreadable' }
+  }
+  const data = (name: string) => {
+    const found = Array.isArray(db?.collections) ? db.collections.find((c) => c?.name === name)?.data : undefined
+    return Array.isArray(found) ? (found as Array<Record<string, unknown>>) : []
+  }
+  const format = data(META).find((doc) => doc?.key === 'format')?.value
+  if (format === undefined) return { entries: [], problem: 'unreadable' }
+  if (format !== FORMAT_VERSION) return { entries: [], problem: 'incompatible' }
+  const entries: OutboxEntry[] = []
+  for (const doc of data(OUTBOX)) {
+    const { id, seq, collection, key, op, row, baseVersion } = doc
+    if (typeof id !== 'string' || typeof seq !== 'number' || typeof collection !== 'string' || !Object.hasOwn(collections, collection)) continue
+    if ((typeof key !== 'string' && typeof key !== 'number') || (baseVersion !== null && typeof baseVersion !== 'number')) continue
+    if (op === 'delete') entries.push({ id, seq, collection, key, op, baseVersion })
+    else if (op === 'upsert' && typeof row === 'object' && row !== null) entries.push({ id, seq, collection, key, op, row: row as Row, baseVersion })
+  }
+  return { entries }
 }
 
 function describe(error: unknown): string {

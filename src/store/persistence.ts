@@ -1,3 +1,5 @@
+import type { StorageRole } from './webLock'
+
 /**
  * Where the local database lives between runs. A persistence connects to its storage and hands the
  * local store a Loki adapter; the local store runs every load and save itself (Loki's autosave and
@@ -41,6 +43,24 @@ export interface StorageConnection {
   setAside(reason: SetAsideReason): Promise<string>
   /** Releases the storage (closes an IndexedDB connection); the adapter is unusable afterwards. */
   close(): Promise<void>
+  /**
+   * Present when one writer at a time may use the storage (IndexedDB with Web Locks). Absent: this
+   * connection is the only writer and may always save.
+   */
+  readonly writer?: WriterRole
+}
+
+/** Whether a connection may save now, and when it may if it may not yet. */
+export interface WriterRole {
+  /** `leader`: saves go to storage. `follower`: another connection writes; saves must be skipped. */
+  readonly role: StorageRole
+  /**
+   * Resolves when a follower has become the leader (at once for a leader), with what the storage
+   * holds at that moment, read before this connection saves anything: the old leader's last save.
+   * Its first save after that writes the whole database. A connection that leads from the start
+   * resolves it at once with `{ kind: 'none' }`. Never resolves once the connection is closed.
+   */
+  readonly whenLeader: Promise<Loaded>
 }
 
 /** `name.unreadable-2024-05-01T10-00-00-000Z`: where a set-aside database goes. */

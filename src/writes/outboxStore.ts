@@ -63,6 +63,12 @@ export interface OutboxStore {
    */
   nextBatch(max: number): OutboxEntry[]
   /**
+   * Takes over writes another tab queued in the stored database (the old leader's, found when this
+   * tab takes the lead): those whose ids this store has never held join the outbox, after its own,
+   * with their ids and base versions kept (they may have been sent). Returns what each key shows now.
+   */
+  adopt(entries: OutboxEntry[]): LocalWriteOutcome[]
+  /**
    * Applies the server's answers in one synchronous step: acknowledged writes leave the outbox as
    * the server's canonical rows become the stored rows. See docs/writes.md.
    */
@@ -113,6 +119,8 @@ export function createOutboxStore(options: OutboxStoreOptions): OutboxStore {
   // Writes that may have reached the server: everything found at open, everything sent since.
   // Only a write that surely never left may be merged with a later one (keeping its id).
   const maybeSent = new Set(sorted.map((entry) => entry.id))
+  // Every id this store has held: writes found at open, queued here, or adopted.
+  const known = new Set(maybeSent)
 
   const baseOf = (collection: string, k: string) => options.rowsOf(collection).by('k', k) as BaseDoc | undefined
   const effect = (entry: OutboxEntry): Row | undefined => (entry.op === 'upsert' ? entry.row : undefined)
@@ -215,12 +223,28 @@ export function createOutboxStore(options: OutboxStoreOptions): OutboxStore {
         const baseVersion = last !== undefined ? null : held && typeof held.v === 'number' ? held.v : null
         const fresh: OutboxEntry = { id: options.newId(), seq: ++seq, collection, key, op: write.op, baseVersion }
         if (write.op === 'upsert') fresh.row = write.row!
+        known.add(fresh.id)
         outbox.insert(fresh)
         list.push(fresh)
         entry = fresh
       }
       options.changed(true)
       return { change: changeOf(collection, key), pending: count(collection, key), ...(entry ? { entry: copy(entry) } : {}) }
+    },
+
+    adopt(entries) {
+      const touched = new Map<string, { collection: string; key: Key; entry: OutboxEntry }>()
+      for (const found of entries.slice().sort((a, b) => a.seq - b.seq)) {
+        if (known.has(found.id) || !options.primaryKeys[found.collection]) continue
+        const entry: OutboxEntry = { ...copy(found), seq: ++seq }
+        known.add(entry.id)
+        maybeSent.add(entry.id)
+        outbox.insert(entry)
+        listOf(entry.collection, String(entry.key), true)!.push(entry)
+        touched.set(`${entry.collection}\u0000${String(entry.key)}`, { collection: entry.collection, key: entry.key, entry })
+      }
+      if (touched.size > 0) options.changed(true)
+      return [...touched.values()].map(({ collection, key, entry }) => ({ change: changeOf(collection, key), pending: count(collection, key), entry: copy(entry) }))
     },
 
     nextBatch(max) {
@@ -275,6 +299,7 @@ export function createOutboxStore(options: OutboxStoreOptions): OutboxStore {
             settlement.conflicts.push({ id: entry.id, collection: entry.collection, key: entry.key, resolution: decision === 'client' ? 'client' : 'merged' })
             // A new mutation (new id), based on the version the server has now.
             entry.id = options.newId()
+            known.add(entry.id)
             entry.baseVersion = result.version
             if (decision !== 'client') {
               entry.op = 'upsert'
