@@ -3,6 +3,7 @@ import type { SerializedError } from '@reduxjs/toolkit'
 import type { Filter, Key } from '../protocol'
 import type { Scope, SubscribeOptions } from '../subscriptions/scope'
 import type { Row } from '../sync/transport'
+import type { StorageRole } from '../store/webLock'
 import type { Settlement } from '../writes/outboxStore'
 import type { CollectionChange, PendingCount, PushStatus, RejectedWrite, RemovePayload, SavePayload } from '../writes/types'
 
@@ -62,6 +63,14 @@ export function buildActions(reducerPath: string) {
     storageFailed: createAction<{ error: SerializedError }>(type('storageFailed')),
     /** A save succeeded after a failure. */
     storageRecovered: createAction(type('storageRecovered')),
+    /**
+     * Whether this tab writes the local database (`leader`) or another tab does (`follower`: its
+     * changes stay in memory until it takes the lead). Dispatched when the database opens, and
+     * when a follower becomes the leader. See docs/persistence.md, "One writer per origin".
+     * @example
+     * listenerMiddleware.startListening({ actionCreator: replica.actions.roleChanged, effect: ({ payload }) => log(payload.role) })
+     */
+    roleChanged: createAction<{ role: StorageRole }>(type('roleChanged')),
     /** A subscription's pull started (status `syncing`). */
     syncStarted: createAction<{ key: string }>(type('syncStarted')),
     /**

@@ -2,6 +2,7 @@ import { createReducer } from '@reduxjs/toolkit'
 import type { Reducer, SerializedError, UnknownAction } from '@reduxjs/toolkit'
 import type { Filter, Key } from '../protocol'
 import { canonicalFilter, describeFilterProblem, scopeKey } from '../subscriptions/scope'
+import type { StorageRole } from '../store/webLock'
 import type { ReplicaActions } from './actions'
 import { applyEntityChanges, emptyEntityState, entityStateFrom } from './entityState'
 import type { EntityState } from './entityState'
@@ -36,6 +37,11 @@ export interface StorageState {
   error?: SerializedError
   /** Set when the database found at start was unusable and kept under another name. */
   setAside?: { reason: 'unreadable' | 'incompatible'; movedTo: string; error: SerializedError }
+  /**
+   * Set once the database is open: `leader` if this tab writes it, `follower` if another tab does
+   * (IndexedDB with Web Locks; every other persistence leads).
+   */
+  role?: StorageRole
 }
 
 /** The replica's slice of the Redux state: plain data only. */
@@ -185,6 +191,9 @@ function buildStorageReducer(actions: ReplicaActions) {
       .addCase(actions.storageRecovered, (state) => {
         state.status = 'ok'
         delete state.error
+      })
+      .addCase(actions.roleChanged, (state, { payload }) => {
+        state.role = payload.role
       }),
   )
 }

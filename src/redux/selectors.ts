@@ -107,8 +107,10 @@ export function buildReplicaSelectors<S>(select: (state: S) => ReplicaState) {
      */
     selectHydration: (state: S): HydrationState => select(state).hydration,
     /**
-     * The local database's health: failing saves, and a stored database that was set aside at start.
+     * The local database's health: failing saves, a stored database that was set aside at start,
+     * and whether this tab writes it (`role`: `leader` or `follower`).
      * @example if (selectStorage(state).setAside) showBanner('Offline data was reset')
+     * @example const writesHere = selectStorage(state).role === 'leader'
      */
     selectStorage: (state: S): StorageState => select(state).storage,
   }

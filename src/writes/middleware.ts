@@ -25,6 +25,8 @@ export function withWrites(
         const result = handle(action)
         if (actions.save.match(action)) writes()?.submit(action as UnknownAction & { payload: unknown }, 'save')
         else if (actions.remove.match(action)) writes()?.submit(action as UnknownAction & { payload: unknown }, 'remove')
+        // A tab taking the lead may have adopted the old leader's pending writes.
+        else if (actions.roleChanged.match(action)) writes()?.wake()
         return result
       }
     }

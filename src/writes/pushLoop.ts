@@ -39,6 +39,8 @@ export interface WriteEngine {
   isPending(collection: string, key: Key): boolean
   /** Whether any write is pending. */
   hasPending(): boolean
+  /** Looks at the outbox again now (writes joined it other than through `submit`). */
+  wake(): void
   /** Stops the push loop; a request in flight is abandoned (resent, with the same ids, next time). */
   stop(): Promise<void>
 }
@@ -236,6 +238,7 @@ export function createWriteEngine(config: WriteEngineConfig): WriteEngine {
     submit,
     isPending: (collection, key) => store?.writes.isPending(collection, key) ?? false,
     hasPending: () => (store?.writes.size() ?? 0) > 0,
+    wake: () => idle.ring('subscribe'),
     async stop() {
       controller.abort()
       for (const stop of stopListening) stop()
