@@ -20,6 +20,8 @@ export function App({ app }: { app: AppStore }) {
   const notes = useSubscription('note', { project_id: projectId })
   const contacts = useSubscription('contact', { project_id: projectId })
   const hydration = useSelector(replica.selectors.selectHydration)
+  // One tab writes IndexedDB (the leader); the others follow and take over when it closes.
+  const storage = useSelector(replica.selectors.selectStorage)
   const pending = useSelector((state: never) => replica.selectors.selectPendingWrites(state, 'note'))
   const dispatch = useDispatch()
   const [draft, setDraft] = useState('')
@@ -41,6 +43,7 @@ export function App({ app }: { app: AppStore }) {
         <h1>Notes</h1>
         <span data-testid="hydration">local data: {hydration.status}</span>
         <span data-testid="pending">{pending} to push</span>
+        <span data-testid="role">{storage.role === 'follower' ? 'another tab saves' : storage.role === 'leader' ? 'this tab saves' : ''}</span>
       </header>
       <main>
         <nav>
