@@ -24,6 +24,7 @@ if (args.parts.has('e2e')) {
   writeFileSync(`${RESULTS_DIR}throughput.svg`, svg)
   console.log(`\nchart: bench/results/throughput.svg`)
 }
+if (args.parts.has('experiments')) await (await import('./e2e/experiments')).runExperiments(args)
 if (args.parts.has('server')) {
   // Owned by the server's authors: its exported runner, at the largest size up to 100k.
   const { runServerBench } = await import('./server')

@@ -21,7 +21,10 @@ const tasks: Record<string, Task> = {
   // Issue 6: against the reference server on loopback.
   'e2e-floor': async (args) => (await import('./e2e/floor')).floor(url(args)),
   'e2e-replica': async (args) =>
-    (await import('./e2e/replicaSync')).replicaSync(url(args), args.memory === true ? undefined : file(args), args.saveInterval === undefined ? {} : { saveInterval: args.saveInterval as number }),
+    (await import('./e2e/replicaSync')).replicaSync(url(args), args.memory === true ? undefined : file(args), {
+      ...(args.saveInterval === undefined ? {} : { saveInterval: args.saveInterval as number }),
+      prefetch: args.prefetch === true,
+    }),
   'e2e-memory': async (args) => (await import('./e2e/replicaSync')).replicaSync(url(args), file(args), { sampleMemory: true }),
   'e2e-hydrate': async (args) => (await import('./e2e/hydrate')).hydrate(url(args), file(args)),
   'e2e-2015': async (args) => (await import('./e2e/seed2015')).seed2015(url(args), args.capMs as number),

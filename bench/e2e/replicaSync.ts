@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs'
 import { filePersistence, httpTransport, memoryPersistence } from '../../src'
+import { prefetchTransport } from '../lib/prefetchTransport'
 import { replicaStore, whenSynced } from '../lib/replicaStore'
 import { gc } from '../lib/stats'
 import { FILTER } from './http'
@@ -23,11 +24,12 @@ export interface ReplicaSyncResult {
  * redux-replica end to end: httpTransport over loopback, file persistence (fsync on, the default),
  * RTK store with dev checks off. The file is left behind for the hydration benchmark.
  */
-export async function replicaSync(url: string, file: string | undefined, options: { sampleMemory?: boolean; saveInterval?: number } = {}): Promise<ReplicaSyncResult> {
+export async function replicaSync(url: string, file: string | undefined, options: { sampleMemory?: boolean; saveInterval?: number; prefetch?: boolean } = {}): Promise<ReplicaSyncResult> {
   if (file) rmSync(file, { force: true })
   // No file: memoryPersistence, for comparison with contenders that keep nothing on disk.
   const persistence = file ? filePersistence(file) : memoryPersistence()
-  const rs = replicaStore(httpTransport({ url: `${url}/replica` }), { persistence, ...(options.saveInterval === undefined ? {} : { saveInterval: options.saveInterval }) })
+  const http = httpTransport({ url: `${url}/replica` })
+  const rs = replicaStore(options.prefetch ? prefetchTransport(http) : http, { persistence, ...(options.saveInterval === undefined ? {} : { saveInterval: options.saveInterval }) })
   const { store, replica } = rs
   await store.replica.whenHydrated()
   gc()

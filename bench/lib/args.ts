@@ -1,6 +1,6 @@
 /** Command-line flags of `npm run bench -- ...`. */
-export type Part = 'core' | 'e2e' | 'server' | 'persistence'
-const PARTS: readonly Part[] = ['core', 'e2e', 'server', 'persistence']
+export type Part = 'core' | 'e2e' | 'server' | 'persistence' | 'experiments'
+const PARTS: readonly Part[] = ['core', 'e2e', 'server', 'persistence', 'experiments']
 
 export interface BenchArgs {
   /** Row counts to measure. Default 10,000 and 100,000; `--million` adds 1,000,000. */
@@ -10,7 +10,7 @@ export interface BenchArgs {
   /**
    * Which parts to run: `core` (in-process, issue 2), `e2e` (server on loopback, issue 6); and,
    * only when asked (they add minutes): `server` (bench/server.ts, the server's own pull
-   * throughput) and `persistence` (bench/persistence.ts, what durability costs).
+   * throughput), `persistence` (bench/persistence.ts, what durability costs) and `experiments`.
    */
   parts: Set<Part>
   /** Stop a contender at a size once a run passes this many seconds (the 2015 algorithm). */
@@ -24,11 +24,12 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     flags.set(name as string, value ?? 'true')
   }
   if (flags.has('help')) {
-    console.log(`npm run bench -- [--core] [--e2e] [--server] [--persistence] [--all] [--million] [--sizes=10000,100000] [--runs=3] [--cap=60]
+    console.log(`npm run bench -- [--core] [--e2e] [--experiments] [--server] [--persistence] [--all] [--million] [--sizes=10000,100000] [--runs=3] [--cap=60]
   --core          the in-process core benchmark (issue 2)
   --e2e           the end-to-end comparison against the reference server (issue 6)
   --server        the server's pull throughput against a bare keyset server (bench/server.ts)
   --persistence   what file persistence costs (bench/persistence.ts)
+  --experiments   what fewer saves during a catch-up and pipelined pulls would buy
                   (no part named: --core and --e2e; --all: every part)
   --million       add 1,000,000 rows (minutes; the 2015 algorithm is capped, see --cap)
   --sizes         comma-separated row counts, replacing the defaults

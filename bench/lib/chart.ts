@@ -7,9 +7,9 @@ const COLORS = ['#7f7f7f', '#1f77b4', '#d62728', '#ff7f0e', '#2ca02c', '#9467bd'
  * Capped points (a run stopped at the time limit) are drawn hollow.
  */
 export function throughputChart(figures: readonly Figure[], title: string): string {
-  const W = 720
+  const W = 800
   const H = 420
-  const m = { left: 80, right: 200, top: 40, bottom: 50 }
+  const m = { left: 80, right: 260, top: 40, bottom: 50 }
   const sizes = [...new Set(figures.map((f) => f.n))].sort((a, b) => a - b)
   const rates = figures.map((f) => f.rows_per_s as number).filter((r) => r > 0)
   const yMin = 10 ** Math.floor(Math.log10(Math.min(...rates)))
