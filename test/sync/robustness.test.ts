@@ -33,6 +33,22 @@ describe('robustness of the live loop', () => {
     await h.close()
   })
 
+  it('a live pull reports synced without waiting for the save of its rows, which follows within saveInterval', async () => {
+    const recorded = recordingPersistence()
+    const h = liveReplica(server, { tables: { note: rows(3), contact: [] }, pollingInterval: 1_000, saveInterval: 500, persistence: recorded.persistence })
+    h.store.dispatch(h.replica.actions.subscribe(notes))
+    await advanceUntil(() => h.statusOf(notes).status === 'synced')
+    const firstSyncSaved = recorded.snapshots.length
+    expect(firstSyncSaved).toBeGreaterThan(0) // the first catch-up is on disk before 'synced'
+    recorded.setSaveMs(5_000) // a slow disk
+    h.api.upsert('note', { id: 4, body: 'live' })
+    const synced = h.eventsOf('synced').length
+    await advanceUntil(() => h.eventsOf('synced').length > synced && h.replica.selectors.note.selectTotal(h.store.getState()) === 4, 2_000)
+    expect(recorded.snapshots.length).toBe(firstSyncSaved) // reported before the slow save ended
+    await advanceUntil(() => recorded.snapshots.length > firstSyncSaved, 10_000)
+    await h.close()
+  })
+
   it('a failed save does not stop the sync: rows keep arriving, and the storage recovers', async () => {
     const recorded = recordingPersistence()
     const h = liveReplica(server, { tables: { note: rows(3), contact: [] }, pollingInterval: 1_000, saveInterval: 10, persistence: recorded.persistence })
