@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { memoryPersistence } from '../../src'
 import { openLocalStore } from '../../src/store/localStore'
 import { createSaveQueue } from '../../src/store/saveQueue'
@@ -105,6 +105,38 @@ describe('the save queue', () => {
     expect(started).toHaveLength(2)
     queue.stop()
     release = []
+  })
+
+  it('spaces timed saves by four times the last save\'s duration when saves are slow; a flush does not wait', async () => {
+    vi.useFakeTimers()
+    try {
+      let clock = 0
+      const saves: number[] = []
+      const queue = createSaveQueue({
+        interval: 100,
+        now: () => clock,
+        save: async () => {
+          saves.push(Date.now())
+          clock += 300 // a whole-file rewrite of a large database
+        },
+        onSaved: () => {},
+      })
+      const start = Date.now()
+      queue.changed()
+      await vi.advanceTimersByTimeAsync(100)
+      expect(saves.map((t) => t - start)).toEqual([100])
+      queue.changed()
+      await vi.advanceTimersByTimeAsync(1_199)
+      expect(saves).toHaveLength(1) // not after 100 ms: the last save took 300
+      await vi.advanceTimersByTimeAsync(1)
+      expect(saves.map((t) => t - start)).toEqual([100, 1_300])
+      queue.changed()
+      await queue.flush()
+      expect(saves).toHaveLength(3)
+      queue.stop()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('saves by itself within the interval of a change', async () => {
