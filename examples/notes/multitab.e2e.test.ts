@@ -1,33 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { chromium } from 'playwright-core'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startNotesApp } from './main'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { text, useNotesAppInChromium } from './e2eHarness'
 
 // Two tabs of the notes app in one browser profile: one writes IndexedDB (the Web Lock's holder),
 // the other follows, and takes over when the first closes.
-let app: Awaited<ReturnType<typeof startNotesApp>>
-let browser: Browser
-let dir: string
-
-beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'replica-multitab-'))
-  app = await startNotesApp({ file: path.join(dir, 'server.db'), port: 0 })
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  })
-}, 120_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await app?.close()
-  rmSync(dir, { recursive: true, force: true })
-})
-
-const text = (page: Page, id: string) => page.getByTestId(id).textContent()
+const env = useNotesAppInChromium('multitab')
 const LEADER = 'this tab saves'
 const FOLLOWER = 'another tab saves'
 
@@ -74,12 +52,12 @@ async function snapshot(page: Page): Promise<{ redux: Snapshot; disk: { ids: str
 
 describe('the notes example in two tabs', () => {
   it('one tab writes, the other follows live; the follower takes over when the leader closes, and reopens offline intact', async () => {
-    const context = await browser.newContext()
+    const context = await env.browser.newContext()
     const errors: string[] = []
     const open = async () => {
       const page = await context.newPage()
       page.on('pageerror', (error) => errors.push(error.message))
-      await page.goto(app.url)
+      await page.goto(env.app.url)
       await page.getByTestId('status-notes').filter({ hasText: 'synced' }).waitFor({ timeout: 90_000 })
       await page.getByTestId('status-contacts').filter({ hasText: 'synced' }).waitFor({ timeout: 30_000 })
       return page
@@ -124,7 +102,7 @@ describe('the notes example in two tabs', () => {
     expect(reopened.disk.ids).toEqual(reopened.redux.ids)
     expect(reopened.redux.setAside).toBeNull()
     expect(reopened.redux.databases.filter((name) => name.startsWith('redux-replica-notes'))).toEqual(['redux-replica-notes'])
-    await second.screenshot({ path: path.join(process.env.SCREENSHOT_DIR ?? dir, 'notes-multitab.png') })
+    await second.screenshot({ path: path.join(process.env.SCREENSHOT_DIR ?? env.dir, 'notes-multitab.png') })
     expect(errors).toEqual([])
     await context.close()
   }, 240_000)

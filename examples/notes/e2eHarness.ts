@@ -1,0 +1,33 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { chromium } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll } from 'vitest'
+import { startNotesApp } from './main'
+
+/**
+ * For an end-to-end test file: the notes app on a fresh SQLite file, and Debian's Chromium
+ * (or CHROMIUM_PATH), started before the tests and stopped after them.
+ */
+export function useNotesAppInChromium(label: string) {
+  const env = {} as { app: Awaited<ReturnType<typeof startNotesApp>>; browser: Browser; dir: string }
+  beforeAll(async () => {
+    env.dir = mkdtempSync(path.join(tmpdir(), `replica-${label}-`))
+    env.app = await startNotesApp({ file: path.join(env.dir, 'server.db'), port: 0 })
+    env.browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      // Without the networking flags Chromium calls out to Google's hosts, which this network refuses.
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    })
+  }, 120_000)
+  afterAll(async () => {
+    await env.browser?.close()
+    await env.app?.close()
+    rmSync(env.dir, { recursive: true, force: true })
+  })
+  return env
+}
+
+/** The text of the element with this test id. */
+export const text = (page: Page, id: string) => page.getByTestId(id).textContent()
