@@ -57,7 +57,9 @@ export interface ReplicaOptions<Collections extends Record<string, CollectionCon
    * Longest time, in milliseconds, that applied pages wait before they are saved: a crash loses at
    * most this much of a sync (the next start resumes from the last saved cursor). Saves are
    * coalesced, never one per page; they also happen on `store.replica.flush()`, `close()`, when a
-   * pull catches up, and in browsers on `pagehide` and when the page becomes hidden. Default 1000.
+   * subscription first catches up, and in browsers on `pagehide` and when the page becomes hidden.
+   * When saves are slow (a large file database), a timed save also waits 4x the last save's
+   * duration, so saving never takes more than about a fifth of the thread. Default 1000.
    * @example saveInterval: 250 // save more often, at more cost during long syncs
    */
   saveInterval?: number
