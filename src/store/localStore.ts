@@ -10,6 +10,9 @@ import { FORMAT_VERSION, META } from './format'
 import type { StorageRole } from './webLock'
 import { createSaveQueue } from './saveQueue'
 import { compareVersions } from './versions'
+import { createRepairSession } from './repairSession'
+import { lastChangePerKey } from './rows'
+import type { Collection, StoredRow } from './rows'
 import { matchesFilter } from '../subscriptions/scope'
 import { newId } from '../writes/ids'
 import { createOutboxStore, OUTBOX } from '../writes/outboxStore'
@@ -151,23 +154,6 @@ export interface LocalStoreOptions {
 /** Default of `saveInterval`: at most a second of pages is lost to a crash. */
 export const DEFAULT_SAVE_INTERVAL = 1000
 
-/**
- * A stored row: key as string (Loki's unique index compares strings), version, the row itself, and
- * the ids of the subscriptions whose streams hold it. Holders make overlapping subscriptions
- * converge: a row that leaves one filter stays while another running subscription still holds
- * it, and a delete removes it once every running holder's stream has brought the tombstone.
- * Holders whose streams are not running (unsubscribed, or not yet subscribed since a reload)
- * cannot be waited for: the row goes, and each of them starts its stream over from the beginning
- * when it runs again, since its stream may already have passed the row.
- */
-interface StoredRow {
-  k: string
-  v: Version
-  r: Row
-  s: number[]
-}
-
-type Collection<T extends object> = Loki.Collection<T>
 
 const SUBSCRIPTIONS = '_replica_subscriptions'
 
@@ -348,91 +334,8 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
       queue.changed(false)
     },
 
-    beginRepair(key, { reached } = {}) {
-      const begun = subscriptions.by('key', key)
-      if (!begun) throw new ReplicaError('unknown_subscription', `No stored subscription "${key}" to repair`)
-      const { collection: name, id: holder } = begun
-      const collection = collectionOf(name)
-      const { primaryKey } = options.collections[name] as { primaryKey: string }
-      // Keys whose last change in the repair's stream so far is a live row.
-      const seen = new Set<string>()
-      // Of those, rows the repair brought at an older version than the one held, and their rows.
-      const behind = new Map<string, { version: Version; row: Row }>()
-      // The highest version the server has streamed: every version up to it is final on the server.
-      let reach: Version | undefined = reached
-      let checkpoint: Checkpoint | null = null
-      let done = false
-      const dropHolder = (held: StoredRow, applied: AppliedPage) => release(collection, held, holder, applied, primaryKey)
-      return {
-        get checkpoint() {
-          return checkpoint
-        },
-        applyPage(page) {
-          if (done) throw new ReplicaError('storage', 'This repair has already ended')
-          const stored = subscriptions.by('key', key)
-          if (!stored || stored.id !== holder) throw new ReplicaError('unknown_subscription', `The subscription "${key}" went away during its repair`)
-          const applied: AppliedPage = { upserted: [], removed: [] }
-          for (const change of page.changes) if (reach === undefined || compareVersions(change.version, reach) > 0) reach = change.version
-          for (const change of lastChangePerKey(page.changes)) {
-            const k = String(change.key)
-            const held = collection.by('k', k)
-            behind.delete(k)
-            if (change.deleted) {
-              // A row not brought yet is left to the final sweep: a newer version may still come.
-              if (!seen.delete(k)) continue
-              if (held && held.s.includes(holder)) dropHolder(held, applied)
-              continue
-            }
-            seen.add(k)
-            if (!held) {
-              collection.insert({ k, v: change.version, r: change.row, s: [holder] })
-              applied.upserted.push(change.row)
-              continue
-            }
-            const order = compareVersions(change.version, held.v)
-            const replace = order > 0
-            // Decided at the end: a newer version may yet come in this stream.
-            if (order < 0) behind.set(k, { version: change.version, row: change.row })
-            const holds = held.s.includes(holder)
-            if (!replace && holds) continue
-            if (!holds) held.s = [...held.s, holder]
-            if (replace) {
-              held.v = change.version
-              held.r = change.row
-              applied.upserted.push(change.row)
-            }
-            collection.update(held)
-          }
-          checkpoint = page.checkpoint
-          stored.received += page.changes.length
-          if (!page.hasMore) {
-            done = true
-            // Rows held at a version past what the server has streamed were written since (another
-            // subscription or a settled local write brought them): the next catch-up decides them.
-            const stale = collection.data.filter(
-              (doc) => doc.s.includes(holder) && !seen.has(doc.k) && (reach === undefined || compareVersions(doc.v, reach) <= 0),
-            )
-            for (const held of stale) dropHolder(held, applied)
-            // The server's latest version of these rows is older than the one held, although the
-            // held one is within what the stream reached (so was written before): the server went
-            // back in time (a backup restored). Its row wins. A held version past the reach may be
-            // a newer write another subscription brought; the stream would have brought it too.
-            for (const [k, { version, row }] of behind) {
-              const held = collection.by('k', k)
-              if (!held || reach === undefined || compareVersions(held.v, version) <= 0 || compareVersions(held.v, reach) > 0) continue
-              held.v = version
-              held.r = row
-              collection.update(held)
-              applied.upserted.push(row)
-            }
-            stored.checkpoint = page.checkpoint
-          }
-          subscriptions.update(stored)
-          queue.changed()
-          return applied
-        },
-      }
-    },
+    beginRepair: (key, { reached } = {}) =>
+      createRepairSession({ key, reached, subscriptions, collectionOf, collections: options.collections, release, changed: () => queue.changed() }),
 
     flush: () => queue.flush(),
     async close() {
@@ -457,18 +360,6 @@ function openCollection<T extends object>(db: Loki, name: string, unique: keyof 
     existing ?? db.addCollection<T>(name, { unique: [unique], disableMeta: true, disableChangesApi: true, clone: false })
   collection.ensureUniqueIndex(unique)
   return collection
-}
-
-/** The last change of each key wins, in the order of its last appearance. */
-function lastChangePerKey(changes: Change[]): Iterable<Change> {
-  if (changes.length < 2) return changes
-  const byKey = new Map<string, Change>()
-  for (const change of changes) {
-    const k = String(change.key)
-    byKey.delete(k)
-    byKey.set(k, change)
-  }
-  return byKey.values()
 }
 
 function copySubscription(doc: StoredSubscription | null | undefined): StoredSubscription | undefined {
