@@ -1,5 +1,6 @@
+import { setupServer } from 'msw/node'
 import type { SetupServer } from 'msw/node'
-import { vi } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest'
 import { createFocusManager, createOnlineManager, createReplica, httpTransport, memoryPersistence } from '../../src'
 import type { ReplicaEvent, ReplicaOptions, SubscriptionState } from '../../src'
 import { protocolServer } from '../fixtures/protocolServer'
@@ -8,6 +9,22 @@ import { makeStore } from '../fixtures/store'
 /** Fake the timers and the clock, but leave microtasks real: msw needs them. */
 export function useFakeClock() {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] })
+}
+
+/**
+ * For a test file: an msw server for the whole file (unhandled requests fail the test), and the
+ * fake clock in each test, real timers restored after it.
+ */
+export function useMockServerAndFakeClock(): SetupServer {
+  const server = setupServer()
+  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
+  beforeEach(useFakeClock)
+  afterEach(() => {
+    server.resetHandlers()
+    vi.useRealTimers()
+  })
+  afterAll(() => server.close())
+  return server
 }
 
 /** Lets fake time pass, running every timer due and the promise chains they start. */

@@ -1,16 +1,8 @@
-import { setupServer } from 'msw/node'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { networkDown } from '../fixtures/protocolServer'
-import { advance, advanceUntil, liveReplica, rows, useFakeClock } from './harness'
+import { advance, advanceUntil, liveReplica, rows, useMockServerAndFakeClock } from './harness'
 
-const server = setupServer()
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
-beforeEach(useFakeClock)
-afterEach(() => {
-  server.resetHandlers()
-  vi.useRealTimers()
-})
-afterAll(() => server.close())
+const server = useMockServerAndFakeClock()
 
 const notes = { collection: 'note', filter: {} }
 const contacts = { collection: 'contact', filter: {} }

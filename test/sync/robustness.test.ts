@@ -1,17 +1,9 @@
 import { HttpResponse } from 'msw'
-import { setupServer } from 'msw/node'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { recordingPersistence } from '../fixtures/recordingPersistence'
-import { advance, advanceUntil, liveReplica, rows, useFakeClock } from './harness'
+import { advance, advanceUntil, liveReplica, rows, useMockServerAndFakeClock } from './harness'
 
-const server = setupServer()
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
-beforeEach(useFakeClock)
-afterEach(() => {
-  server.resetHandlers()
-  vi.useRealTimers()
-})
-afterAll(() => server.close())
+const server = useMockServerAndFakeClock()
 
 const notes = { collection: 'note', filter: {} }
 
