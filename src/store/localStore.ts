@@ -11,7 +11,7 @@ import type { StorageRole } from './webLock'
 import { createSaveQueue } from './saveQueue'
 import { compareVersions } from './versions'
 import { createRepairSession } from './repairSession'
-import { lastChangePerKey } from './rows'
+import { holdRow, lastChangePerKey } from './rows'
 import type { Collection, StoredRow } from './rows'
 import { matchesFilter } from '../subscriptions/scope'
 import { newId } from '../writes/ids'
@@ -274,20 +274,9 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
         const held = collection.by('k', k)
         if (change.deleted) {
           if (held && held.s.includes(holder)) release(collection, held, holder, applied, primaryKey)
-        } else if (!held) {
-          collection.insert({ k, v: change.version, r: change.row, s: [holder] })
-          applied.upserted.push(change.row)
         } else {
-          const newer = compareVersions(change.version, held.v) > 0
-          const holds = held.s.includes(holder)
-          if (!newer && holds) continue
-          if (!holds) held.s = [...held.s, holder]
-          if (newer) {
-            held.v = change.version
-            held.r = change.row
-            applied.upserted.push(change.row)
-          }
-          collection.update(held)
+          const shown = holdRow(collection, k, held, change, holder)
+          if (shown) applied.upserted.push(shown)
         }
       }
       stored.checkpoint = checkpoint

@@ -2,7 +2,7 @@ import { ReplicaError } from '../errors'
 import type { Version } from '../protocol'
 import type { Checkpoint, Row } from '../sync/transport'
 import type { AppliedPage, RepairSession, StoredSubscription } from './localStore'
-import { lastChangePerKey } from './rows'
+import { holdRow, lastChangePerKey } from './rows'
 import type { Collection, StoredRow } from './rows'
 import { compareVersions } from './versions'
 
@@ -61,24 +61,10 @@ export function createRepairSession({ key, reached, subscriptions, collectionOf,
           continue
         }
         seen.add(k)
-        if (!held) {
-          collection.insert({ k, v: change.version, r: change.row, s: [holder] })
-          applied.upserted.push(change.row)
-          continue
-        }
-        const order = compareVersions(change.version, held.v)
-        const replace = order > 0
-        // Decided at the end: a newer version may yet come in this stream.
-        if (order < 0) behind.set(k, { version: change.version, row: change.row })
-        const holds = held.s.includes(holder)
-        if (!replace && holds) continue
-        if (!holds) held.s = [...held.s, holder]
-        if (replace) {
-          held.v = change.version
-          held.r = change.row
-          applied.upserted.push(change.row)
-        }
-        collection.update(held)
+        // An older row than the one held is decided at the end: a newer version may yet come.
+        if (held && compareVersions(change.version, held.v) < 0) behind.set(k, { version: change.version, row: change.row })
+        const shown = holdRow(collection, k, held, change, holder)
+        if (shown) applied.upserted.push(shown)
       }
       checkpoint = page.checkpoint
       stored.received += page.changes.length

@@ -1,6 +1,7 @@
 import type Loki from 'lokijs'
 import type { Version } from '../protocol'
 import type { Change, Row } from '../sync/transport'
+import { compareVersions } from './versions'
 
 export type Collection<T extends object> = Loki.Collection<T>
 
@@ -30,4 +31,25 @@ export function lastChangePerKey(changes: Change[]): Iterable<Change> {
     byKey.set(k, change)
   }
   return byKey.values()
+}
+
+/**
+ * A live row reaches a subscription: the subscription becomes one of its holders, and the row
+ * replaces the held one only if its version is newer. Returns the row Redux must show, if any.
+ */
+export function holdRow(collection: Collection<StoredRow>, k: string, held: StoredRow | null | undefined, change: Extract<Change, { deleted: false }>, holder: number): Row | undefined {
+  if (!held) {
+    collection.insert({ k, v: change.version, r: change.row, s: [holder] })
+    return change.row
+  }
+  const newer = compareVersions(change.version, held.v) > 0
+  const holds = held.s.includes(holder)
+  if (!newer && holds) return undefined
+  if (!holds) held.s = [...held.s, holder]
+  if (newer) {
+    held.v = change.version
+    held.r = change.row
+  }
+  collection.update(held)
+  return newer ? change.row : undefined
 }
