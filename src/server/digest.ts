@@ -1,8 +1,7 @@
 import { digestAccumulator, type Digest } from '../sync/digestHash.js'
 import { badRequest } from './errors.js'
-import { filterClauses, parseJsonParam } from './filter.js'
-import { authorizeCollection, json, type Context, type ReplicaAnswer, type ReplicaRequest } from './context.js'
-import { single } from './pull-endpoint.js'
+import { json, type Context, type ReplicaAnswer, type ReplicaRequest } from './context.js'
+import { readSubscriptionQuery } from './pull-endpoint.js'
 import { DELETED_COL, Params, VERSION_COL, clausesSql, q, type Dialect } from './sql.js'
 import type { DigestPlan } from './types.js'
 
@@ -14,18 +13,11 @@ import type { DigestPlan } from './types.js'
  * `authorize`, allow-lists, filter limits and signed cursor; the cursor is required.
  */
 export async function handleDigest(ctx: Context, request: ReplicaRequest): Promise<ReplicaAnswer> {
-  const params = request.url.searchParams
-  const collection = single(params, 'collection')
-  if (!collection) throw badRequest('collection is required')
-  const filterText = single(params, 'filter')
-  const cursorText = single(params, 'cursor')
-
-  const { table, scope } = await authorizeCollection(ctx, request, collection)
-  const filter = filterText === null || filterText === '' ? [] : filterClauses(parseJsonParam(filterText, 'filter'), table.filterable, ctx.limits, table.kinds)
+  const { collection, table, clauses, cursorText } = await readSubscriptionQuery(ctx, request)
   // Without a cursor the stream has delivered nothing, so there is nothing to compare.
-  if (cursorText === null || cursorText === '') throw badRequest('cursor is required: a digest covers the rows up to a cursor of this subscription')
+  if (cursorText === null) throw badRequest('cursor is required: a digest covers the rows up to a cursor of this subscription')
   const upTo = ctx.codec.decode(collection, cursorText)
-  const digest = await ctx.source.digest({ table, clauses: [...filter, ...scope], upTo })
+  const digest = await ctx.source.digest({ table, clauses, upTo })
   // `version`: the position the digest covers, so a client can tell which of its versions the
   // server has passed (the cursor's payload is readable anyway; only its signature is secret).
   return json(200, JSON.stringify({ count: digest.count, hash: digest.hash, version: upTo.v }))

@@ -21,21 +21,27 @@ function parseLimit(text: string | null, ctx: Context): number {
   return n
 }
 
-export async function handlePull(ctx: Context, request: ReplicaRequest): Promise<ReplicaAnswer> {
+/**
+ * What every endpoint about one subscription reads first, validated the same way for each: the
+ * collection (allow-listed, authorized), its filter (allow-listed fields, limits), the caller's
+ * scope ANDed with it (a filter can only narrow what the scope allows), and the cursor's text.
+ */
+export async function readSubscriptionQuery(ctx: Context, request: ReplicaRequest) {
   const params = request.url.searchParams
   const collection = single(params, 'collection')
   if (!collection) throw badRequest('collection is required')
   const filterText = single(params, 'filter')
-  const cursorText = single(params, 'cursor')
-  const limitText = single(params, 'limit')
-
+  const cursorText = single(params, 'cursor') || null
   const { table, scope } = await authorizeCollection(ctx, request, collection)
   const filter = filterText === null || filterText === '' ? [] : filterClauses(parseJsonParam(filterText, 'filter'), table.filterable, ctx.limits, table.kinds)
-  const limit = parseLimit(limitText, ctx)
-  const after = cursorText === null || cursorText === '' ? null : ctx.codec.decode(collection, cursorText)
+  return { collection, table, clauses: [...filter, ...scope], cursorText }
+}
 
-  // The caller's scope is ANDed with its filter: a filter can only narrow what the scope allows.
-  const clauses = [...filter, ...scope]
+export async function handlePull(ctx: Context, request: ReplicaRequest): Promise<ReplicaAnswer> {
+  const limitText = single(request.url.searchParams, 'limit')
+  const { collection, table, clauses, cursorText } = await readSubscriptionQuery(ctx, request)
+  const limit = parseLimit(limitText, ctx)
+  const after = cursorText === null ? null : ctx.codec.decode(collection, cursorText)
   const rows = await ctx.source.pull({ table, clauses, after, limit })
   const hasMore = rows.length > limit
   if (hasMore) rows.length = limit
