@@ -228,6 +228,18 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
     })
   }
 
+  /**
+   * Records a time on a stored subscription. Not worth a save of its own (a poll that brings
+   * nothing would rewrite a whole file database every time): it is saved with the next one.
+   */
+  const stamp = (key: string, field: 'lastSyncedAt' | 'digestedAt', at: string) => {
+    const stored = subscriptions.by('key', key)
+    if (!stored) return
+    stored[field] = at
+    subscriptions.update(stored)
+    queue.changed(false)
+  }
+
   // Keys of subscriptions whose streams run now, with how many loops run each.
   const running = new Map<string, number>()
   /** Takes a row from one holder; see {@link StoredRow} for who else keeps it. */
@@ -295,15 +307,7 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
       else running.delete(key)
     },
 
-    markSynced(key, at) {
-      const stored = subscriptions.by('key', key)
-      if (!stored) return
-      stored.lastSyncedAt = at
-      subscriptions.update(stored)
-      // Not worth a save of its own (a poll that brings nothing would rewrite a whole file database
-      // every time): it is saved with the next one.
-      queue.changed(false)
-    },
+    markSynced: (key, at) => stamp(key, 'lastSyncedAt', at),
 
     digest(key, { upTo } = {}) {
       const stored = subscriptions.by('key', key)
@@ -315,13 +319,7 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
       return acc.result()
     },
 
-    markDigested(key, at) {
-      const stored = subscriptions.by('key', key)
-      if (!stored) return
-      stored.digestedAt = at
-      subscriptions.update(stored)
-      queue.changed(false)
-    },
+    markDigested: (key, at) => stamp(key, 'digestedAt', at),
 
     beginRepair: (key, { reached } = {}) =>
       createRepairSession({ key, reached, subscriptions, collectionOf, collections: options.collections, release, changed: () => queue.changed() }),
