@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { accessSync, constants, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 
@@ -23,7 +23,7 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-backgro
  * @example const browser = await chromium.launch(await findChromium())
  */
 export async function findChromium(candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium']): Promise<TestChromium> {
-  const system = candidates.find((p): p is string => !!p && existsSync(p))
+  const system = candidates.find((p): p is string => !!p && isExecutableFile(p))
   if (system) return { executablePath: system, args: FLAGS, env: {}, bundled: false }
 
   const { default: bundled } = await import('@sparticuz/chromium')
@@ -42,6 +42,16 @@ export async function findChromium(candidates = [process.env.CHROMIUM_PATH, '/us
       FONTCONFIG_PATH: path.join(path.dirname(executablePath), 'fonts'),
     },
     bundled: true,
+  }
+}
+
+/** A file this process may run: not a missing path, a directory or a device mounted over it. */
+function isExecutableFile(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK)
+    return statSync(file).isFile()
+  } catch {
+    return false
   }
 }
 

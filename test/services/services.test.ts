@@ -30,7 +30,8 @@ describe('the services npm test needs', () => {
   })
 
   it('launches the Chromium inside @sparticuz/chromium when no system one is found', async () => {
-    const found = await findChromium(['/nonexistent/chromium'])
+    // A missing path, and what a hidden browser looks like: /dev/null mounted over /usr/bin/chromium.
+    const found = await findChromium(['/nonexistent/chromium', '/dev/null'])
     expect(found.bundled).toBe(true)
     const browser = await chromium.launch({ executablePath: found.executablePath, args: found.args, env: { ...process.env, ...found.env } })
     try {
