@@ -86,16 +86,10 @@ describe('our protocol over a server whose cursor does not move', () => {
   const rowsFrom = (first: number) =>
     Array.from({ length: 10 }, (_, i) => ({ id: first + i, project_id: 1, body: `note ${first + i}`, _version: first + i }))
 
-  it('stops with cursor_stalled when a page ends at the cursor it was asked from', async () => {
+  /** Serves `answer` as the pull endpoint; the sync must stop at the second page, holding the first. */
+  async function expectStoppedAtSecondPage(answer: (cursor: string | null, request: number) => object) {
     let requests = 0
-    server.use(http.get('http://stuck.test/replica/pull', ({ request }) => {
-      requests++
-      const cursor = new URL(request.url).searchParams.get('cursor')
-      // The first page moves to "c1"; from there the server answers the same rows and the same cursor.
-      return HttpResponse.json(cursor === null
-        ? { rows: rowsFrom(1), cursor: 'c1', hasMore: true }
-        : { rows: rowsFrom(11), cursor, hasMore: true })
-    }))
+    server.use(http.get('http://stuck.test/replica/pull', ({ request }) => HttpResponse.json(answer(new URL(request.url).searchParams.get('cursor'), ++requests))))
     const { replica, store, state } = await syncUntilError(httpTransport({ url: 'http://stuck.test/replica' }))
     expect(replica.selectors.selectSubscription(state(), notes).error).toMatchObject({ code: 'cursor_stalled' })
     expect(replica.selectors.notes.selectTotal(state())).toBe(10)
@@ -103,20 +97,15 @@ describe('our protocol over a server whose cursor does not move', () => {
     await settle()
     expect(requests).toBe(2)
     await store.replica.close()
+  }
+
+  it('stops with cursor_stalled when a page ends at the cursor it was asked from', async () => {
+    // The first page moves to "c1"; from there the server answers new rows but the same cursor.
+    await expectStoppedAtSecondPage((cursor) =>
+      cursor === null ? { rows: rowsFrom(1), cursor: 'c1', hasMore: true } : { rows: rowsFrom(11), cursor, hasMore: true })
   })
 
   it('stops with cursor_stalled when a page repeats the page before it under a new cursor', async () => {
-    let requests = 0
-    server.use(http.get('http://repeating.test/replica/pull', () => {
-      requests++
-      return HttpResponse.json({ rows: rowsFrom(1), cursor: `c${requests}`, hasMore: true })
-    }))
-    const { replica, store, state } = await syncUntilError(httpTransport({ url: 'http://repeating.test/replica' }))
-    expect(replica.selectors.selectSubscription(state(), notes).error).toMatchObject({ code: 'cursor_stalled' })
-    expect(replica.selectors.notes.selectTotal(state())).toBe(10)
-    expect(requests).toBe(2)
-    await settle()
-    expect(requests).toBe(2)
-    await store.replica.close()
+    await expectStoppedAtSecondPage((_, request) => ({ rows: rowsFrom(1), cursor: `c${request}`, hasMore: true }))
   })
 })
