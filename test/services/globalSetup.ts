@@ -16,9 +16,11 @@ declare module 'vitest' {
  * `npm test` passes on a machine with nothing but Node. Tests read them with `inject()`.
  */
 export default async function setup(project: TestProject) {
-  const postgres = await usePostgres(process.env.DATABASE_URL ?? SYSTEM_POSTGRES_URL)
+  // REPLICA_TEST_POSTGRES=embedded keeps the run's server private: the pull horizon follows every
+  // transaction open in the cluster, so other runs' tests on a shared server can hold it back.
+  const postgres = await usePostgres(process.env.REPLICA_TEST_POSTGRES === 'embedded' ? null : (process.env.DATABASE_URL ?? SYSTEM_POSTGRES_URL))
   project.provide('databaseUrl', postgres.url)
   project.provide('chromium', await findChromium())
-  if (postgres.embedded) console.log(`[services] no PostgreSQL answered: started an embedded one at ${postgres.url.replace(/:[^:@/]*@/, '@')}`)
+  if (postgres.embedded) console.log(`[services] started an embedded PostgreSQL at ${postgres.url.replace(/:[^:@/]*@/, '@')}`)
   return () => postgres.stop()
 }

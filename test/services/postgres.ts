@@ -22,10 +22,12 @@ export const SYSTEM_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test'
  * over a temporary data directory (trust auth, loopback only), with a database `test`. stop()
  * stops and deletes what was started, and nothing else.
  *
+ * `null` asks for the embedded one outright.
+ *
  * @example const db = await usePostgres(process.env.DATABASE_URL ?? SYSTEM_POSTGRES_URL)
  */
-export async function usePostgres(url: string): Promise<TestPostgres> {
-  if (await answers(url)) return { url, embedded: false, stop: async () => {} }
+export async function usePostgres(url: string | null): Promise<TestPostgres> {
+  if (url !== null && (await answers(url))) return { url, embedded: false, stop: async () => {} }
   return startEmbedded()
 }
 
