@@ -20,7 +20,12 @@ export async function serve(handler: ReplicaHandler) {
   const { port } = server.address() as AddressInfo
   return {
     base: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        // Idle keep-alive connections of fetch would hold close() for seconds.
+        server.closeIdleConnections()
+      }),
   }
 }
 

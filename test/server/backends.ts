@@ -1,0 +1,92 @@
+import Database from 'better-sqlite3'
+import { createReplicaHandler, postgresSource, sqliteSource, type ReplicaHandler, type ReplicaHandlerOptions, type ReplicaSource } from '../../src/server/index.js'
+import { SECRET, pgSchema, serve } from './helpers.js'
+
+/**
+ * One schema on either database, for tests that must hold on both: SQL is written once with
+ * `$S.` before each table name and `BIGINT`/`INT4` types, which both databases read (SQLite keeps
+ * 64-bit integers whatever the declared type; PostgreSQL's int4 is 32-bit).
+ */
+export type BackendName = 'sqlite' | 'postgres'
+export const BACKENDS: BackendName[] = ['sqlite', 'postgres']
+
+export interface Backend {
+  name: BackendName
+  source: ReplicaSource
+  /** Run SQL (`$S.` is the schema prefix, `?` placeholders) and return rows. */
+  sql(text: string, values?: unknown[]): Promise<Array<Record<string, unknown>>>
+  /** A handler over this backend, served on loopback. */
+  serve(options: Omit<ReplicaHandlerOptions, 'source'> & { source?: ReplicaSource }): Promise<{ handler: ReplicaHandler; base: string }>
+  /**
+   * Wait until every row of `table` may be served. PostgreSQL serves a version once no older
+   * transaction is open anywhere in the cluster, and tests of other files may hold one briefly.
+   */
+  settle(table: string): Promise<void>
+  close(): Promise<void>
+}
+
+export async function openBackend(name: BackendName, setup: string[]): Promise<Backend> {
+  const closers: Array<() => Promise<void>> = []
+  let source: ReplicaSource
+  let sql: Backend['sql']
+  if (name === 'sqlite') {
+    const db = new Database(':memory:')
+    source = sqliteSource({ db })
+    sql = async (text, values = []) => {
+      const st = db.prepare(text.replaceAll('$S.', ''))
+      return st.reader ? (st.safeIntegers(true).all(...values) as Array<Record<string, unknown>>) : (st.run(...values), [])
+    }
+    closers.push(async () => db.close())
+  } else {
+    const pg = await pgSchema('replica_sec')
+    source = postgresSource({ pool: pg.pool, schema: pg.schema })
+    sql = async (text, values = []) => {
+      let n = 0
+      const r = await pg.pool.query(text.replaceAll('$S.', `"${pg.schema}".`).replace(/\?/g, () => `$${++n}`), values)
+      return r.rows
+    }
+    closers.push(() => pg.drop())
+  }
+  for (const s of setup) await sql(s)
+  return {
+    name,
+    source,
+    sql,
+    async settle(table) {
+      if (name === 'sqlite') return
+      for (let i = 0; i < 200; i++) {
+        const [r] = await sql(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint > coalesce(max(_version), 0) AS ok FROM $S.${table}`)
+        if (r!.ok) return
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      throw new Error(`rows of ${table} never became servable`)
+    },
+    async serve(options) {
+      const handler = createReplicaHandler({ cursorSecret: SECRET, source, ...options })
+      await handler.ready()
+      const http = await serve(handler)
+      closers.unshift(http.close)
+      return { handler, base: http.base }
+    },
+    async close() {
+      for (const c of closers) await c()
+    },
+  }
+}
+
+/** POST a push as the client does. */
+export async function pushTo(base: string, mutations: unknown, headers: Record<string, string> = {}) {
+  const r = await fetch(`${base}/push`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof mutations === 'string' ? mutations : JSON.stringify({ mutations }),
+  })
+  const text = await r.text()
+  let body: any
+  try {
+    body = JSON.parse(text)
+  } catch {
+    body = undefined
+  }
+  return { status: r.status, text, body, headers: r.headers }
+}
