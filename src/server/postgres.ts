@@ -2,7 +2,8 @@ import pg from 'pg'
 import type { Pool, PoolClient } from 'pg'
 import { createHash } from 'node:crypto'
 import { countStatement, currentRowStatement, inScopeStatement, pullStatement, rowJsonSql, seedStatements, writeStatement, type Statement } from './queries.js'
-import { digestOf, digestStatement } from './digest.js'
+import { digestStatement } from './digest.js'
+import { digestAccumulator } from '../sync/digestHash.js'
 import { busy, tooLarge } from './errors.js'
 import { installPostgresSql } from './postgres-schema.js'
 import { MUTATIONS_TABLE, constraintRejected, idReused, isInputError, outOfScope, type CurrentRow } from './push-plan.js'
@@ -30,6 +31,9 @@ export interface PostgresSourceOptions {
    */
   schema?: string
 }
+
+/** Rows a digest reads per statement. */
+const DIGEST_CHUNK = 2000
 
 // json_build_object takes at most 100 arguments.
 const PAIRS_PER_CALL = 50
@@ -84,13 +88,13 @@ export function postgresSource(options: PostgresSourceOptions): ReplicaSource & 
    * PostgreSQL itself stops it (57014, answered `503 busy`) instead of one caller holding a
    * connection and the CPU for as long as its scope is large.
    */
-  const bounded = async (budget: ScanBudget, statements: Statement[]): Promise<unknown[][][]> => {
+  const bounded = async <T>(budget: ScanBudget, work: (client: PoolClient) => Promise<T>): Promise<T> => {
     const client = await pool.connect()
     try {
+      // One snapshot for every statement of the read (and so one version horizon).
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
       await client.query(`SELECT set_config('statement_timeout', $1, true)`, [String(Math.max(1, Math.round(budget.timeoutMs)))])
-      const out: unknown[][][] = []
-      for (const st of statements) out.push(await run(st, client))
+      const out = await work(client)
       await client.query('COMMIT')
       return out
     } catch (error) {
@@ -145,19 +149,28 @@ export function postgresSource(options: PostgresSourceOptions): ReplicaSource & 
       }))
     },
     async countAfter(plan, budget) {
-      const [rows] = await bounded(budget, [countStatement(d, plan, budget.maxRows)])
-      return Math.min(budget.maxRows, Number(rows![0]![0]))
+      const rows = await bounded(budget, (client) => run(countStatement(d, plan, budget.maxRows), client))
+      return Math.min(budget.maxRows, Number(rows[0]![0]))
     },
     async digest(plan, budget) {
+      // Through a cursor, in chunks, within one snapshot: never a whole scope in memory, the plan
+      // the digest's own query gets, and the event loop free between chunks (pg parses and we
+      // hash each chunk synchronously).
       const st = digestStatement(d, plan)
-      // One more row than allowed tells "too many" without reading them all.
-      const [rows] = await bounded(budget, [{ sql: `SELECT * FROM (${st.sql}) d LIMIT ${budget.maxRows + 1}`, params: st.params }])
-      if (rows!.length > budget.maxRows) throw tooLarge(413, `a digest covers at most ${budget.maxRows} rows; this subscription has more`)
-      return digestOf(rows!)
+      return bounded(budget, async (client) => {
+        await client.query(`DECLARE replica_digest NO SCROLL CURSOR FOR ${st.sql}`, st.params)
+        const acc = digestAccumulator()
+        for (;;) {
+          const { rows } = await client.query<unknown[]>({ text: `FETCH ${DIGEST_CHUNK} FROM replica_digest`, rowMode: 'array' })
+          for (const r of rows) acc.add(r[0] as string | number, r[1] as string)
+          if (acc.result().count > budget.maxRows) throw tooLarge(413, `a digest covers at most ${budget.maxRows} rows; this subscription has more`)
+          if (rows.length < DIGEST_CHUNK) return acc.result()
+        }
+      })
     },
     async seedPage(plan, budget) {
       const { page, count } = seedStatements(d, plan)
-      const [rows, n] = await Promise.all([run(page), count ? bounded(budget, [count]).then(([r]) => r!) : Promise.resolve(null)])
+      const [rows, n] = await Promise.all([run(page), count ? bounded(budget, (client) => run(count, client)) : Promise.resolve(null)])
       const last = rows.at(-1)
       return {
         json: rows.map((r) => r[0] as string),

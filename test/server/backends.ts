@@ -34,9 +34,13 @@ export async function openBackend(name: BackendName, setup: string[]): Promise<B
     source = sqliteSource({ db })
     sql = async (text, values = []) => {
       const st = db.prepare(text.replaceAll('$S.', ''))
-      return st.reader ? (st.safeIntegers(true).all(...values) as Array<Record<string, unknown>>) : (st.run(...values), [])
+      if (st.reader) return st.safeIntegers(true).all(...values) as Array<Record<string, unknown>>
+      st.run(...values)
+      return []
     }
-    closers.push(async () => db.close())
+    closers.push(async () => {
+      db.close()
+    })
   } else {
     const pg = await pgSchema('replica_sec')
     source = postgresSource({ pool: pg.pool, schema: pg.schema })
