@@ -3,8 +3,8 @@ import type { Pool, PoolClient } from 'pg'
 import { createHash } from 'node:crypto'
 import { countStatement, currentRowStatement, inScopeStatement, pullStatement, rowJsonSql, seedStatements, writeStatement, type Statement } from './queries.js'
 import { digestStatement } from './digest.js'
-import { digestAccumulator } from '../sync/digestHash.js'
-import { busy, tooLarge } from './errors.js'
+import { boundedDigest } from './scan-budget.js'
+import { busy } from './errors.js'
 import { installPostgresSql } from './postgres-schema.js'
 import { MUTATIONS_TABLE, constraintRejected, idReused, isInputError, outOfScope, type CurrentRow } from './push-plan.js'
 import type { MutationResult } from '../writes/wire.js'
@@ -159,11 +159,10 @@ export function postgresSource(options: PostgresSourceOptions): ReplicaSource & 
       const st = digestStatement(d, plan)
       return bounded(budget, async (client) => {
         await client.query(`DECLARE replica_digest NO SCROLL CURSOR FOR ${st.sql}`, st.params)
-        const acc = digestAccumulator()
+        const acc = boundedDigest(budget.maxRows)
         for (;;) {
           const { rows } = await client.query<unknown[]>({ text: `FETCH ${DIGEST_CHUNK} FROM replica_digest`, rowMode: 'array' })
-          for (const r of rows) acc.add(r[0] as string | number, r[1] as string)
-          if (acc.result().count > budget.maxRows) throw tooLarge(413, `a digest covers at most ${budget.maxRows} rows; this subscription has more`)
+          acc.add(rows)
           if (rows.length < DIGEST_CHUNK) return acc.result()
         }
       })

@@ -1,6 +1,7 @@
-import type { Database, Statement as SqliteStatement } from 'better-sqlite3'
-import { digestAccumulator, type Digest } from '../sync/digestHash.js'
-import { busy, tooLarge } from './errors.js'
+import type { Statement as SqliteStatement } from 'better-sqlite3'
+import type { Digest } from '../sync/digestHash.js'
+import { busy } from './errors.js'
+import { boundedDigest } from './scan-budget.js'
 import { LOG_SUFFIX, VERSION_COL, q } from './sql.js'
 import type { Statement } from './queries.js'
 import type { ScanBudget, TableInfo } from './types.js'
@@ -26,7 +27,6 @@ const named = (values: unknown[], extra: Record<string, unknown> = {}) => {
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 export async function chunkedDigest(
-  db: Database,
   prepared: (sql: string) => SqliteStatement,
   table: TableInfo,
   st: Statement,
@@ -43,13 +43,11 @@ export async function chunkedDigest(
 
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const since = clock.get() as number
-    const acc = digestAccumulator()
+    const acc = boundedDigest(budget.maxRows)
     let rows = first.all(named(st.params, { chunk: CHUNK })) as unknown[][]
     let chunks = 1
     for (;;) {
-      for (const r of rows) acc.add(r[0] as string | number, r[1] as number)
-      const { count } = acc.result()
-      if (count > budget.maxRows) throw tooLarge(413, `a digest covers at most ${budget.maxRows} rows; this subscription has more`)
+      acc.add(rows)
       if (rows.length < CHUNK) break
       await tick()
       if (Date.now() > deadline) throw busy('the digest ran out of time; try again later')

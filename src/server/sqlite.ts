@@ -144,7 +144,7 @@ export function sqliteSource(options: SqliteSourceOptions): ReplicaSource & { re
       return Math.min(budget.maxRows, rows(countStatement(sqliteDialect, plan, budget.maxRows))[0]![0] as number)
     },
     async digest(plan, budget) {
-      return chunkedDigest(db, prepared, plan.table, digestStatement(sqliteDialect, plan), budget)
+      return chunkedDigest(prepared, plan.table, digestStatement(sqliteDialect, plan), budget)
     },
     async seedPage(plan) {
       const { page, count } = seedStatements(sqliteDialect, plan)

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3'
 import { createReplicaHandler, postgresSource, sqliteSource, type ReplicaHandler, type ReplicaHandlerOptions, type ReplicaSource } from '../../src/server/index.js'
-import { SECRET, pgSchema, serve } from './helpers.js'
+import { SECRET, get, pgSchema, serve } from './helpers.js'
 
 /**
  * One schema on either database, for tests that must hold on both: SQL is written once with
@@ -79,18 +79,10 @@ export async function openBackend(name: BackendName, setup: string[]): Promise<B
 }
 
 /** POST a push as the client does. */
-export async function pushTo(base: string, mutations: unknown, headers: Record<string, string> = {}) {
-  const r = await fetch(`${base}/push`, {
+export function pushTo(base: string, mutations: unknown, headers: Record<string, string> = {}) {
+  return get(`${base}/push`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof mutations === 'string' ? mutations : JSON.stringify({ mutations }),
   })
-  const text = await r.text()
-  let body: any
-  try {
-    body = JSON.parse(text)
-  } catch {
-    body = undefined
-  }
-  return { status: r.status, text, body, headers: r.headers }
 }
