@@ -121,7 +121,10 @@ export function createReplicaHandler(options: ReplicaHandlerOptions): ReplicaHan
     } catch (e) {
       // A push refused before or while its body was read may leave the rest of the body on the
       // connection: close it rather than read on for the next request.
-      if (e instanceof ReplicaError) return { ...refusal(e), headers: { ...refusal(e).headers, connection: 'close', ...(e.status === 405 ? { allow: 'POST' } : {}) } }
+      if (e instanceof ReplicaError) {
+        const answer = refusal(e)
+        return { ...answer, headers: { ...answer.headers, connection: 'close', ...(e.status === 405 ? { allow: 'POST' } : {}) } }
+      }
       onError(e)
       return errorAnswer(500, { error: { code: 'internal', message: 'internal server error' } })
     }
