@@ -146,9 +146,11 @@ function planMutation(
   } else if (m.row !== undefined) {
     throw new Rejection('bad_mutation', 'a delete carries no "row"')
   }
-  const fingerprint = createHash('sha256')
-    .update(JSON.stringify([collection, op, key, baseVersion, m.row === undefined ? null : Object.entries(m.row as object).sort(([a], [b]) => (a < b ? -1 : 1))]))
-    .digest('base64url')
+  // The caller's scope is part of what is asked: a mutation id is global, and a caller of another
+  // scope who sent the same id and write must get `id_reused`, never the stored answer (a row).
+  const scope = verdict.clauses.map((c) => [c.field, c.values.map(String)])
+  const asked = m.row === undefined ? null : Object.entries(m.row as object).sort(([a], [b]) => (a < b ? -1 : 1))
+  const fingerprint = createHash('sha256').update(JSON.stringify([collection, op, key, baseVersion, asked, scope])).digest('base64url')
 
   const decide = (found: CurrentRow | null): MutationDecision => {
     // A row outside the caller's scope is neither shown nor touched, and answered as if absent:

@@ -311,6 +311,15 @@ describe.each(BACKENDS)('security over %s', (name) => {
       expect((await get(`${base}/pull?collection=tag&limit=1`, { headers: as('org1') })).status).toBe(200)
     })
 
+    it('a mutation id resent by a caller of another scope is id_reused, never the stored answer', async () => {
+      const wide = await db.serve({ collections, authorize: (req) => (req.headers.get('authorization') === 'org2' ? { org_id: 2 } : { org_id: [1, 2] }) })
+      const m = upsert('tag', 'shared-id', { org_id: 2, label: 'org 2 private' })
+      const [first] = (await pushTo(wide.base, [m], as('both'))).body.results
+      expect(first).toMatchObject({ status: 'applied', row: { label: 'org 2 private' } })
+      const [again] = (await pushTo(wide.base, [m], as('org2'))).body.results
+      expect(again).toMatchObject({ status: 'rejected', error: { code: 'id_reused' } })
+    })
+
     it('a collection without filterable serves reads and refuses every filter', async () => {
       const a = await get(`${base}/pull?collection=tag&filter=${encodeURIComponent('{"label":"x"}')}`, { headers: as('org1') })
       expect([a.status, a.body.error.code]).toEqual([403, 'filter_not_allowed'])
