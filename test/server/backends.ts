@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3'
 import { createReplicaHandler, postgresSource, sqliteSource, type ReplicaHandler, type ReplicaHandlerOptions, type ReplicaSource } from '../../src/server/index.js'
-import { SECRET, get, pgSchema, serve } from './helpers.js'
+import { SECRET, get, pgSchema, pgSettled, serve } from './helpers.js'
 
 /**
  * One schema on either database, for tests that must hold on both: SQL is written once with
@@ -17,11 +17,8 @@ export interface Backend {
   sql(text: string, values?: unknown[]): Promise<Array<Record<string, unknown>>>
   /** A handler over this backend, served on loopback. */
   serve(options: Omit<ReplicaHandlerOptions, 'source'> & { source?: ReplicaSource }): Promise<{ handler: ReplicaHandler; base: string }>
-  /**
-   * Wait until every row of `table` may be served. PostgreSQL serves a version once no older
-   * transaction is open anywhere in the cluster, and tests of other files may hold one briefly.
-   */
-  settle(table: string): Promise<void>
+  /** Wait until every row written so far may be served (PostgreSQL: see `pgSettled`). */
+  settle(): Promise<void>
   close(): Promise<void>
 }
 
@@ -56,14 +53,8 @@ export async function openBackend(name: BackendName, setup: string[]): Promise<B
     name,
     source,
     sql,
-    async settle(table) {
-      if (name === 'sqlite') return
-      for (let i = 0; i < 200; i++) {
-        const [r] = await sql(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint > coalesce(max(_version), 0) AS ok FROM $S.${table}`)
-        if (r!.ok) return
-        await new Promise((resolve) => setTimeout(resolve, 50))
-      }
-      throw new Error(`rows of ${table} never became servable`)
+    async settle() {
+      if (name === 'postgres') await pgSettled((text) => sql(text))
     },
     async serve(options) {
       const handler = createReplicaHandler({ cursorSecret: SECRET, source, ...options })

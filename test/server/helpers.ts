@@ -107,3 +107,18 @@ export async function pgSchema(prefix: string) {
     },
   }
 }
+
+/**
+ * Wait until every transaction that began before this call has ended, anywhere in the cluster:
+ * from then on a pull serves everything committed so far. The version horizon is cluster-wide,
+ * so another test file's short write transaction can hold it back for a moment.
+ */
+export async function pgSettled(query: (sql: string) => Promise<Array<Record<string, unknown>>>): Promise<void> {
+  const [{ next }] = (await query('SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS next')) as [{ next: string }]
+  for (let i = 0; i < 400; i++) {
+    const [{ xmin }] = (await query('SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin')) as [{ xmin: string }]
+    if (BigInt(xmin) >= BigInt(next)) return
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  throw new Error('the PostgreSQL horizon did not move for 10 s')
+}

@@ -201,7 +201,7 @@ describe.each(BACKENDS)('generated hostile input over %s', (backendName) => {
     })
     node = served.base
     handler = served.handler
-    await db.settle('tags')
+    await db.settle()
     cursor = (await get(`${node}/r/pull?collection=tag&limit=1`, { headers: { authorization: 'ok' } })).body.cursor
   })
   afterAll(async () => {

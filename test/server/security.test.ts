@@ -196,7 +196,7 @@ describe.each(BACKENDS)('security over %s', (name) => {
     beforeAll(async () => {
       await db.sql(`WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < ${rows})
         INSERT INTO $S.tags (id, org_id, label) SELECT 'bulk-' || n, 3, 'bulk-' || n FROM g`)
-      await db.settle('tags')
+      await db.settle()
     })
     const org3: Authorize = () => ({ org_id: 3 })
 
