@@ -138,6 +138,8 @@ describe('PostgreSQL: no missed updates when transactions commit out of order', 
       await R.query(`SELECT count(*) FROM ${S}.notes`)
       const { cursor } = await pullAll(server.base, 'note', { project_id: 3 }, 1000)
       await q(`UPDATE ${S}.notes SET body = 'seen' WHERE id = 3`)
+      // Waits for writers of other test files only: R has no transaction id, so it holds nothing.
+      await pgSettled(q)
       const { rows } = await pullAll(server.base, 'note', { project_id: 3 }, 1000, cursor)
       expect(rows.map((r) => r.id)).toEqual([3])
     } finally {
