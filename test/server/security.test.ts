@@ -263,8 +263,9 @@ describe.each(BACKENDS)('security over %s', (name) => {
       // One write changes (and so moves out of the digest) its first row, read in the first chunk,
       // and its last, read in the last: a digest of chunks from both sides of it would count one.
       const running = digest()
-      setImmediate(() => void db.sql("UPDATE $S.tags SET slug = 'changed' WHERE id IN ('bulk-1', 'bulk-4999')"))
+      const written = new Promise((resolve) => setImmediate(() => resolve(db.sql("UPDATE $S.tags SET slug = 'changed' WHERE id IN ('bulk-1', 'bulk-4999')"))))
       const during = await running
+      await written
       const after = await digest()
       expect(after.count).toBe(before.count - 2)
       expect([before, after]).toContainEqual(during)
