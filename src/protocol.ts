@@ -60,6 +60,8 @@ export type ErrorCode =
   | 'bad_cursor'
   | 'bad_limit'
   | 'too_large'
+  | 'unsupported_media_type'
+  | 'busy'
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'

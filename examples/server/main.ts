@@ -42,10 +42,17 @@ export async function startExampleServer(
   const source = sqliteSource({ db })
   const replica = createReplicaHandler({
     source,
-    collections: exampleCollections,
-    // The example serves everything to everyone; see docs/server.md for a scoped authorize.
+    collections: {
+      ...exampleCollections,
+      // The notes app writes notes; projects and contacts stay read-only.
+      note: { ...exampleCollections.note, writable: ['project_id', 'contact_id', 'body', 'created_at'] },
+    },
+    // The example serves everything to everyone (a demo on loopback); see docs/server.md,
+    // "Security model", for a real authorize.
     authorize: () => ({}),
     basePath: '/replica',
+    // Only pages from this server itself may push (the notes app is served from it).
+    allowedOrigins: (origin, req) => origin === `http://${req.headers.get('host')}`,
     cursorSecret: process.env.REPLICA_CURSOR_SECRET ?? storedSecret(db),
   })
   await replica.ready()

@@ -17,7 +17,7 @@ export async function handleDigest(ctx: Context, request: ReplicaRequest): Promi
   // Without a cursor the stream has delivered nothing, so there is nothing to compare.
   if (cursorText === null) throw badRequest('cursor is required: a digest covers the rows up to a cursor of this subscription')
   const upTo = ctx.codec.decode(collection, cursorText)
-  const digest = await ctx.source.digest({ table, clauses, upTo })
+  const digest = await ctx.gate.run(() => ctx.source.digest({ table, clauses, upTo }, ctx.budget))
   // `version`: the position the digest covers, so a client can tell which of its versions the
   // server has passed (the cursor's payload is readable anyway; only its signature is secret).
   return json(200, JSON.stringify({ count: digest.count, hash: digest.hash, version: upTo.v }))

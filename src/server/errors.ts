@@ -10,6 +10,8 @@ export class ReplicaError extends Error {
     readonly status: number,
     readonly code: ErrorCode,
     message: string,
+    /** Seconds the client should wait before trying again (sent as `Retry-After`). */
+    readonly retryAfter?: number,
   ) {
     super(message)
     this.name = 'ReplicaError'
@@ -26,6 +28,8 @@ export const badCursor = (message = 'cursor was not issued by this server') =>
   new ReplicaError(400, 'bad_cursor', message)
 export const badLimit = (message: string) => new ReplicaError(400, 'bad_limit', message)
 export const tooLarge = (status: 413 | 414, message: string) => new ReplicaError(status, 'too_large', message)
+/** The server is at its limit for costly reads (or one ran out of time): come back later. */
+export const busy = (message: string, retryAfterSeconds = 1) => new ReplicaError(503, 'busy', message, retryAfterSeconds)
 
 /** Cut user input shown in error messages so an answer never echoes a megabyte back. */
 export function preview(value: string, max = 60): string {

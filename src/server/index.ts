@@ -5,7 +5,7 @@
  */
 export { createReplicaHandler } from './handler.js'
 export type { ReplicaHandler, ReplicaHandlerOptions } from './handler.js'
-export type { Authorize, ReplicaAnswer, ReplicaRequest } from './context.js'
+export type { Authorize, AuthorizeContext, ReplicaAnswer, ReplicaRequest } from './context.js'
 export { createReplicaServer } from './node-server.js'
 export { sqliteSource } from './sqlite.js'
 export type { SqliteSourceOptions } from './sqlite.js'

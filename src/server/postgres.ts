@@ -1,15 +1,16 @@
 import type { Pool, PoolClient } from 'pg'
 import { createHash } from 'node:crypto'
-import { countStatement, pullStatement, rowJsonSql, seedStatements, writeStatement, type Statement } from './queries.js'
-import { digestOf, digestStatement } from './digest.js'
 import { loadDriver } from './drivers.js'
+import { countStatement, currentRowStatement, inScopeStatement, pullStatement, rowJsonSql, seedStatements, writeStatement, type Statement } from './queries.js'
+import { digestStatement } from './digest.js'
+import { boundedDigest } from './scan-budget.js'
+import { busy } from './errors.js'
 import { installPostgresSql } from './postgres-schema.js'
-import { MUTATIONS_TABLE, constraintRejected, idReused, type CurrentRow } from './push-plan.js'
-import { DELETED_COL, VERSION_COL } from './sql.js'
+import { MUTATIONS_TABLE, constraintRejected, idReused, isInputError, outOfScope, type CurrentRow } from './push-plan.js'
 import type { MutationResult } from '../writes/wire.js'
 import { lit, q, type Dialect } from './sql.js'
 import { memoizePrepare, resolveTable } from './tables.js'
-import type { CollectionsConfig, ReplicaSource, TableInfo } from './types.js'
+import type { CollectionsConfig, ReplicaSource, ScanBudget, TableInfo } from './types.js'
 
 /** Options of {@link postgresSource}. */
 export interface PostgresSourceOptions {
@@ -31,6 +32,9 @@ export interface PostgresSourceOptions {
   schema?: string
 }
 
+/** Rows a digest reads per statement. */
+const DIGEST_CHUNK = 2000
+
 // json_build_object takes at most 100 arguments.
 const PAIRS_PER_CALL = 50
 
@@ -38,7 +42,7 @@ export function postgresDialect(schema: string | undefined): Dialect {
   return {
     name: 'postgres',
     ph: (n) => `$${n}`,
-    bind: (v) => v,
+    bind: (v) => (typeof v === 'bigint' ? v.toString() : v),
     table: (name) => (schema ? `${q(schema)}.${q(name)}` : q(name)),
     isDeleted: (col) => col,
     jsonObject(pairs) {
@@ -79,6 +83,29 @@ export function postgresSource(options: PostgresSourceOptions): ReplicaSource & 
     return r.rows as unknown[][]
   }
 
+  /**
+   * A costly read under its budget: in a read-only transaction with `statement_timeout`, so
+   * PostgreSQL itself stops it (57014, answered `503 busy`) instead of one caller holding a
+   * connection and the CPU for as long as its scope is large.
+   */
+  const bounded = async <T>(budget: ScanBudget, work: (client: PoolClient) => Promise<T>): Promise<T> => {
+    const client = await pool.connect()
+    try {
+      // One snapshot for every statement of the read (and so one version horizon).
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
+      await client.query(`SELECT set_config('statement_timeout', $1, true)`, [String(Math.max(1, Math.round(budget.timeoutMs)))])
+      const out = await work(client)
+      await client.query('COMMIT')
+      return out
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {})
+      if (String((error as { code?: unknown }).code) === '57014') throw busy('the query ran out of time; try again later')
+      throw error
+    } finally {
+      client.release()
+    }
+  }
+
   const prepare = memoizePrepare(async (collections: CollectionsConfig) => {
     const client: PoolClient = await pool.connect()
     const tables = new Map<string, TableInfo>()
@@ -93,12 +120,13 @@ export function postgresSource(options: PostgresSourceOptions): ReplicaSource & 
            WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
           [d.table(table)],
         )
-        const info = resolveTable(name, config, cols.rows)
+        const info = resolveTable(name, config, cols.rows, 'postgres')
         for (const sql of installPostgresSql(d, info, schema)) await client.query(sql)
         tables.set(name, { ...info, allColumns: new Set([...info.allColumns, '_version', '_deleted']) })
       }
       // Pushed mutation ids and their answers (the push endpoint's idempotency record).
       await client.query(`CREATE TABLE IF NOT EXISTS ${d.table(MUTATIONS_TABLE)} (id text PRIMARY KEY, fingerprint text NOT NULL, result text, at timestamptz NOT NULL DEFAULT now())`)
+      await client.query(`CREATE INDEX IF NOT EXISTS ${q(`${MUTATIONS_TABLE}_at`)} ON ${d.table(MUTATIONS_TABLE)} (at)`)
       await client.query('COMMIT')
       return tables
     } catch (e) {
@@ -120,15 +148,28 @@ export function postgresSource(options: PostgresSourceOptions): ReplicaSource & 
         id: r[2] as string | number,
       }))
     },
-    async countAfter(plan) {
-      return Number((await run(countStatement(d, plan)))[0]![0])
+    async countAfter(plan, budget) {
+      const rows = await bounded(budget, (client) => run(countStatement(d, plan, budget.maxRows), client))
+      return Math.min(budget.maxRows, Number(rows[0]![0]))
     },
-    async digest(plan) {
-      return digestOf(await run(digestStatement(d, plan)))
+    async digest(plan, budget) {
+      // Through a cursor, in chunks, within one snapshot: never a whole scope in memory, the plan
+      // the digest's own query gets, and the event loop free between chunks (pg parses and we
+      // hash each chunk synchronously).
+      const st = digestStatement(d, plan)
+      return bounded(budget, async (client) => {
+        await client.query(`DECLARE replica_digest NO SCROLL CURSOR FOR ${st.sql}`, st.params)
+        const acc = boundedDigest(budget.maxRows)
+        for (;;) {
+          const { rows } = await client.query<unknown[]>({ text: `FETCH ${DIGEST_CHUNK} FROM replica_digest`, rowMode: 'array' })
+          acc.add(rows)
+          if (rows.length < DIGEST_CHUNK) return acc.result()
+        }
+      })
     },
-    async seedPage(plan) {
+    async seedPage(plan, budget) {
       const { page, count } = seedStatements(d, plan)
-      const [rows, n] = await Promise.all([run(page), count ? run(count) : Promise.resolve(null)])
+      const [rows, n] = await Promise.all([run(page), count ? bounded(budget, (client) => run(count, client)) : Promise.resolve(null)])
       const last = rows.at(-1)
       return {
         json: rows.map((r) => r[0] as string),
@@ -156,15 +197,10 @@ export function postgresSource(options: PostgresSourceOptions): ReplicaSource & 
           await client.query('COMMIT')
           return prior.fingerprint === plan.fingerprint ? (JSON.parse(prior.result) as MutationResult) : idReused(plan.id)
         }
-        const T = d.table(table.table)
-        const pk = q(table.primaryKey)
-        const locked = await run({ sql: `SELECT to_json(x)::text FROM ${T} x WHERE ${pk} = $1 FOR UPDATE`, params: [plan.key] }, client)
-        let current: CurrentRow | null = null
-        if (locked.length) {
-          const values = JSON.parse(locked[0]![0] as string) as Record<string, unknown>
-          const wire = await run({ sql: `${rowJsonSql(d, table, T)} WHERE ${pk} = $1`, params: [plan.key] }, client)
-          current = { values, wire: JSON.parse(wire[0]![0] as string) as Record<string, unknown>, version: Number(values[VERSION_COL]), deleted: values[DELETED_COL] === true }
-        }
+        const found = (await run(currentRowStatement(d, table, plan.key, plan.scope, true), client))[0]
+        const current: CurrentRow | null = found
+          ? { wire: JSON.parse(found[0] as string) as Record<string, unknown>, version: Number(found[1]), deleted: found[2] === 1, inScope: found[3] === 1 }
+          : null
         const decision = plan.decide(current)
         let result: MutationResult
         if (!('write' in decision)) result = decision.answer
@@ -173,13 +209,18 @@ export function postgresSource(options: PostgresSourceOptions): ReplicaSource & 
           try {
             const st = writeStatement(d, table, decision.write)
             const written = await run({ sql: `WITH w AS (${st.sql} RETURNING *) ${rowJsonSql(d, table, 'w')}`, params: st.params }, client)
-            await client.query('RELEASE SAVEPOINT replica_write')
-            result = decision.answer(written.length ? (JSON.parse(written[0]![0] as string) as Record<string, unknown>) : null)
+            const inScope = !plan.scope.length || (await run(inScopeStatement(d, table, plan.key, plan.scope), client))[0]?.[0] === 1
+            if (inScope) {
+              await client.query('RELEASE SAVEPOINT replica_write')
+              result = decision.answer(written.length ? (JSON.parse(written[0]![0] as string) as Record<string, unknown>) : null)
+            } else {
+              await client.query('ROLLBACK TO SAVEPOINT replica_write')
+              result = outOfScope(plan.id)
+            }
           } catch (error) {
-            // Class 23: integrity constraints; class 22: a value that does not fit its column.
-            if (!/^2[23]/.test(String((error as { code?: unknown }).code))) throw error
+            if (!isInputError(error)) throw error
             await client.query('ROLLBACK TO SAVEPOINT replica_write')
-            result = constraintRejected(plan.id, error)
+            result = constraintRejected(plan.id)
           }
         }
         await client.query(`UPDATE ${M} SET result = $2 WHERE id = $1`, [plan.id, JSON.stringify(result)])
@@ -187,10 +228,17 @@ export function postgresSource(options: PostgresSourceOptions): ReplicaSource & 
         return result
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {})
+        // Refused before the write (a key the column cannot hold): answered, not recorded.
+        if (isInputError(error)) return constraintRejected(plan.id)
         throw error
       } finally {
         client.release()
       }
+    },
+    async pruneMutations(before, limit) {
+      const M = d.table(MUTATIONS_TABLE)
+      const r = await pool.query(`DELETE FROM ${M} WHERE id IN (SELECT id FROM ${M} WHERE at < $1 LIMIT $2)`, [before, limit])
+      return r.rowCount ?? 0
     },
     async close() {
       if (owned) await pool.end()

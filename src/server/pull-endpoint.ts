@@ -1,4 +1,4 @@
-import { badLimit, badRequest, preview } from './errors.js'
+import { ReplicaError, badLimit, badRequest, preview } from './errors.js'
 import { filterClauses, parseJsonParam } from './filter.js'
 import { authorizeCollection, json, type Context, type ReplicaAnswer, type ReplicaRequest } from './context.js'
 
@@ -33,7 +33,7 @@ export async function readSubscriptionQuery(ctx: Context, request: ReplicaReques
   const filterText = single(params, 'filter')
   const cursorText = single(params, 'cursor') || null
   const { table, scope } = await authorizeCollection(ctx, request, collection)
-  const filter = filterText === null || filterText === '' ? [] : filterClauses(parseJsonParam(filterText, 'filter'), table.filterable, ctx.limits, table.kinds)
+  const filter = filterText === null || filterText === '' ? [] : filterClauses(parseJsonParam(filterText, 'filter'), table.filterable, ctx.limits, table)
   return { collection, table, clauses: [...filter, ...scope], cursorText }
 }
 
@@ -53,7 +53,12 @@ export async function handlePull(ctx: Context, request: ReplicaRequest): Promise
   // pull itself (docs/server.md), so by default only the first page (no cursor) pays for it.
   if (!hasMore && ctx.remaining !== false) tail = ',"remaining":0'
   else if (ctx.remaining === true || (ctx.remaining === 'first' && !after)) {
-    tail = `,"remaining":${await ctx.source.countAfter({ table, clauses, after: next, limit })}`
+    // `remaining` is a courtesy: when counts are busy the page goes without it, never waits or fails.
+    const n = await ctx.gate.run(() => ctx.source.countAfter({ table, clauses, after: next, limit }, ctx.budget)).catch((e: unknown) => {
+      if (e instanceof ReplicaError && e.code === 'busy') return null
+      throw e
+    })
+    if (n !== null) tail = `,"remaining":${n}`
   }
   let body = '{"rows":['
   for (let i = 0; i < rows.length; i++) body += (i ? ',' : '') + rows[i]!.json

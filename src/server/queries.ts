@@ -1,5 +1,5 @@
 import { DELETED_COL, LOG_SUFFIX, Params, VERSION_COL, clausesSql, lit, newCol, oldCol, q, type Dialect } from './sql.js'
-import type { PullPlan, SeedPlan, TableInfo } from './types.js'
+import type { Clause, PullPlan, SeedPlan, TableInfo } from './types.js'
 
 /**
  * The read statements, built once per request shape from configuration and bound values.
@@ -97,12 +97,16 @@ export function pullStatements(d: Dialect, plan: PullPlan): { rows: Statement; l
   return { rows: { sql: d.readPrefix + rows, params: p1.values }, log: { sql: d.readPrefix + log, params: p2.values } }
 }
 
-export function countStatement(d: Dialect, plan: PullPlan): Statement {
+/**
+ * Rows and log entries after the cursor, each branch counted up to `cap` rows: a count reads every
+ * row it counts, so the cap bounds what one request can make the database scan.
+ */
+export function countStatement(d: Dialect, plan: PullPlan, cap: number): Statement {
   const t = plan.table
   const params = new Params(d)
   const sql =
-    `${d.readPrefix}SELECT (SELECT count(*) FROM ${d.table(t.table)}${rowsWhere(d, plan, params)}) + ` +
-    `(SELECT count(*) FROM ${d.table(t.table + LOG_SUFFIX)}${logWhere(d, plan, params)}) AS n`
+    `${d.readPrefix}SELECT (SELECT count(*) FROM (SELECT 1 FROM ${d.table(t.table)}${rowsWhere(d, plan, params)} LIMIT ${params.add(cap)}) a) + ` +
+    `(SELECT count(*) FROM (SELECT 1 FROM ${d.table(t.table + LOG_SUFFIX)}${logWhere(d, plan, params)} LIMIT ${params.add(cap)}) b) AS n`
   return { sql, params: params.values }
 }
 
@@ -127,15 +131,41 @@ export function seedStatements(d: Dialect, plan: SeedPlan): { page: Statement; c
   if (!plan.count) return { page, count: null }
   const p2 = new Params(d)
   const w2 = where(p2)
-  return { page, count: { sql: `SELECT count(*) AS n FROM ${d.table(t.table)}${w2}`, params: p2.values } }
+  return { page, count: { sql: `SELECT count(*) AS n FROM (SELECT 1 FROM ${d.table(t.table)}${w2} LIMIT ${p2.add(plan.countCap)}) c`, params: p2.values } }
 }
 
 /** Exported for the sources' JSON builders. */
 export { lit }
 
+const wireJson = (d: Dialect, t: TableInfo) => `CASE WHEN ${d.isDeleted(q(DELETED_COL))} THEN ${tombstoneJson(d, t)} ELSE ${dataJson(d, t)} END`
+
 /** A row as the pull would send it, read back after a write. */
 export function rowJsonSql(d: Dialect, t: TableInfo, from: string): string {
-  return `SELECT CASE WHEN ${d.isDeleted(q(DELETED_COL))} THEN ${tombstoneJson(d, t)} ELSE ${dataJson(d, t)} END AS j FROM ${from}`
+  return `SELECT ${wireJson(d, t)} AS j FROM ${from}`
+}
+
+/** 1 when the clauses hold (a scope: compared by the database, exactly as every read compares it), else 0. */
+const matchSql = (scope: readonly Clause[], params: Params) => `CASE WHEN ${clausesSql(scope, q, params) ?? '1 = 1'} THEN 1 ELSE 0 END`
+
+/**
+ * The row a pushed mutation finds: `[wire JSON, _version, deleted 0/1, in scope 0/1]`. No value of
+ * the row reaches JavaScript except as the pull would send it, so nothing is compared through a
+ * lossy number. `lock` adds `FOR UPDATE` (PostgreSQL).
+ */
+export function currentRowStatement(d: Dialect, t: TableInfo, key: string | number, scope: readonly Clause[], lock: boolean): Statement {
+  const params = new Params(d)
+  const k = params.add(key)
+  const sql =
+    `SELECT ${wireJson(d, t)} AS j, ${q(VERSION_COL)} AS v, CASE WHEN ${d.isDeleted(q(DELETED_COL))} THEN 1 ELSE 0 END AS deleted, ` +
+    `${matchSql(scope, params)} AS in_scope FROM ${d.table(t.table)} WHERE ${q(t.primaryKey)} = ${k}${lock ? ' FOR UPDATE' : ''}`
+  return { sql, params: params.values }
+}
+
+/** Whether the row with `key` matches the scope now (after a write): one row of 0/1, or none. */
+export function inScopeStatement(d: Dialect, t: TableInfo, key: string | number, scope: readonly Clause[]): Statement {
+  const params = new Params(d)
+  const k = params.add(key)
+  return { sql: `SELECT ${matchSql(scope, params)} FROM ${d.table(t.table)} WHERE ${q(t.primaryKey)} = ${k}`, params: params.values }
 }
 
 /** The DML of one write; versions, move-outs and tombstones are the triggers' business. */

@@ -30,7 +30,7 @@ export async function handleSeed(ctx: Context, request: ReplicaRequest, variant:
 
   const { table, scope: authScope } = await authorizeCollection(ctx, request, collection)
   if (!table.updatedAt) throw new ReplicaError(404, 'unknown_collection', `collection ${JSON.stringify(collection)} has no updated_at column`)
-  const filter = filterClauses(Object.hasOwn(s, 'filter') ? s.filter : undefined, table.filterable, ctx.limits, table.kinds)
+  const filter = filterClauses(Object.hasOwn(s, 'filter') ? s.filter : undefined, table.filterable, ctx.limits, table)
 
   let after: [string, string | number] | null = null
   const lu = Object.hasOwn(s, 'lastUpdatedCursor') ? s.lastUpdatedCursor : undefined
@@ -44,13 +44,9 @@ export async function handleSeed(ctx: Context, request: ReplicaRequest, variant:
     after = [at, li]
   }
 
-  const page = await ctx.source.seedPage({
-    table,
-    clauses: [...filter, ...authScope],
-    after,
-    limit: pageSize,
-    count: variant === 'replicatedDb',
-  })
+  const plan = { table, clauses: [...filter, ...authScope], after, limit: pageSize, count: variant === 'replicatedDb', countCap: ctx.budget.maxRows }
+  // The example-repository variant counts every row after the cursor on every page: a costly read.
+  const page = plan.count ? await ctx.gate.run(() => ctx.source.seedPage(plan, ctx.budget)) : await ctx.source.seedPage(plan, ctx.budget)
   const data = `[${page.json.join(',')}]`
   return json(200, variant === 'offline' ? data : `{"availableUpdatesCount":${page.count},"data":${data}}`)
 }

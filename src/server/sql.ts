@@ -1,5 +1,5 @@
 import type { JsonPrimitive } from '../protocol.js'
-import type { Clause } from './types.js'
+import type { Clause, ScopeValue } from './types.js'
 
 /**
  * SQL text helpers shared by both sources. Identifiers only ever come from the server's own
@@ -29,8 +29,8 @@ export interface Dialect {
   readonly name: 'sqlite' | 'postgres'
   /** Placeholder for the n-th (1-based) parameter. */
   ph(n: number): string
-  /** Convert a JSON value to what the driver binds (SQLite has no booleans). */
-  bind(value: JsonPrimitive): unknown
+  /** Convert a value to what the driver binds (SQLite has no booleans; pg gets a BigInt's digits). */
+  bind(value: ScopeValue): unknown
   /** A table name, schema-qualified where the source has a schema. */
   table(name: string): string
   /** SQL that is true for a soft-deleted row. */
@@ -49,7 +49,7 @@ export interface Dialect {
 export class Params {
   readonly values: unknown[] = []
   constructor(private readonly dialect: Dialect) {}
-  add(value: JsonPrimitive): string {
+  add(value: ScopeValue): string {
     this.values.push(this.dialect.bind(value))
     return this.dialect.ph(this.values.length)
   }

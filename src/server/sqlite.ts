@@ -1,11 +1,11 @@
 import type { Database, Statement as SqliteStatement } from 'better-sqlite3'
 import type { JsonPrimitive } from '../protocol.js'
 import { loadDriver } from './drivers.js'
-import { countStatement, pullStatements, rowJsonSql, seedStatements, writeStatement, type Statement } from './queries.js'
-import { digestOf, digestStatement } from './digest.js'
+import { countStatement, currentRowStatement, inScopeStatement, pullStatements, rowJsonSql, seedStatements, writeStatement, type Statement } from './queries.js'
+import { digestStatement } from './digest.js'
+import { chunkedDigest } from './sqlite-scan.js'
 import { installSqlite } from './sqlite-schema.js'
-import { MUTATIONS_TABLE, constraintRejected, idReused, type CurrentRow } from './push-plan.js'
-import { DELETED_COL, VERSION_COL } from './sql.js'
+import { MUTATIONS_TABLE, constraintRejected, idReused, isInputError, outOfScope, type CurrentRow } from './push-plan.js'
 import type { MutationResult } from '../writes/wire.js'
 import type { WriteOp } from './types.js'
 import { q, lit, type Dialect } from './sql.js'
@@ -59,9 +59,8 @@ function compareKeys(a: string | number, b: string | number): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b))
 }
 
-/** better-sqlite3's errors for a write the schema refuses (NOT NULL, UNIQUE, CHECK, a non-integer rowid). */
-const isConstraintError = (e: unknown) =>
-  typeof e === 'object' && e !== null && /^SQLITE_(CONSTRAINT|MISMATCH)/.test(String((e as { code?: unknown }).code))
+/** Thrown inside a write's savepoint to undo a write that left the caller's scope. */
+class LeftScope extends Error {}
 
 const named = (values: unknown[]) => {
   const o: Record<string, unknown> = {}
@@ -112,12 +111,13 @@ export function sqliteSource(options: SqliteSourceOptions): ReplicaSource & { re
       for (const [name, config] of Object.entries(collections)) {
         const table = config.table ?? name
         const cols = db.prepare(`PRAGMA table_info(${q(table)})`).all() as Array<{ name: string; type: string; pk: number }>
-        const info = resolveTable(name, config, cols)
+        const info = resolveTable(name, config, cols, 'sqlite')
         installSqlite(db, info, cols.find((c) => c.name === info.primaryKey)?.type ?? '')
         tables.set(name, { ...info, allColumns: new Set([...info.allColumns, '_version', '_deleted']) })
       }
       // Pushed mutation ids and their answers (the push endpoint's idempotency record).
-      db.exec(`CREATE TABLE IF NOT EXISTS ${q(MUTATIONS_TABLE)} (id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, result TEXT NOT NULL, at TEXT NOT NULL)`)
+      db.exec(`CREATE TABLE IF NOT EXISTS ${q(MUTATIONS_TABLE)} (id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, result TEXT NOT NULL, at TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS ${q(`${MUTATIONS_TABLE}_at`)} ON ${q(MUTATIONS_TABLE)} (at)`)
     })()
     cache.clear()
     return tables
@@ -140,13 +140,11 @@ export function sqliteSource(options: SqliteSourceOptions): ReplicaSource & { re
       out.length = Math.min(out.length, plan.limit + 1)
       return out
     },
-    async countAfter(plan) {
-      return rows(countStatement(sqliteDialect, plan))[0]![0] as number
+    async countAfter(plan, budget) {
+      return Math.min(budget.maxRows, rows(countStatement(sqliteDialect, plan, budget.maxRows))[0]![0] as number)
     },
-    async digest(plan) {
-      // Streamed: a large scope is hashed row by row, never held in memory at once.
-      const st = digestStatement(sqliteDialect, plan)
-      return digestOf(prepared(st.sql).raw(true).iterate(named(st.params)) as IterableIterator<unknown[]>)
+    async digest(plan, budget) {
+      return chunkedDigest(prepared, plan.table, digestStatement(sqliteDialect, plan), budget)
     },
     async seedPage(plan) {
       const { page, count } = seedStatements(sqliteDialect, plan)
@@ -168,26 +166,30 @@ export function sqliteSource(options: SqliteSourceOptions): ReplicaSource & { re
       const M = q(MUTATIONS_TABLE)
       // better-sqlite3 runs the whole function as one transaction, synchronously: nothing else can
       // interleave, so the id check, the write and the id's record commit together or not at all.
-      return db.transaction((): MutationResult => {
+      const apply = db.transaction((): MutationResult => {
         const prior = prepared(`SELECT fingerprint, result FROM ${M} WHERE id = @p1`).get({ p1: plan.id }) as { fingerprint: string; result: string } | undefined
         if (prior) return prior.fingerprint === plan.fingerprint ? (JSON.parse(prior.result) as MutationResult) : idReused(plan.id)
-        const pk = q(table.primaryKey)
-        const values = prepared(`SELECT * FROM ${q(table.table)} WHERE ${pk} = @p1`).get({ p1: plan.key }) as Record<string, unknown> | undefined
-        let current: CurrentRow | null = null
-        if (values) {
-          const j = prepared(`${rowJsonSql(sqliteDialect, table, q(table.table))} WHERE ${pk} = @p1`).pluck(true).get({ p1: plan.key }) as string
-          current = { values, wire: JSON.parse(j) as Record<string, unknown>, version: Number(values[VERSION_COL]), deleted: Boolean(values[DELETED_COL]) }
-        }
+        const found = rows(currentRowStatement(sqliteDialect, table, plan.key, plan.scope, false))[0]
+        const current: CurrentRow | null = found
+          ? { wire: JSON.parse(found[0] as string) as Record<string, unknown>, version: Number(found[1]), deleted: found[2] === 1, inScope: found[3] === 1 }
+          : null
         const decision = plan.decide(current)
         let result: MutationResult
         if (!('write' in decision)) result = decision.answer
         else {
           try {
             // A nested transaction is a savepoint: a refused write rolls back alone.
-            result = decision.answer(db.transaction(() => writeNow(table, decision.write))())
+            result = decision.answer(
+              db.transaction(() => {
+                const written = writeNow(table, decision.write)
+                if (plan.scope.length && rows(inScopeStatement(sqliteDialect, table, plan.key, plan.scope))[0]?.[0] !== 1) throw new LeftScope()
+                return written
+              })(),
+            )
           } catch (error) {
-            if (!isConstraintError(error)) throw error
-            result = constraintRejected(plan.id, error)
+            if (error instanceof LeftScope) result = outOfScope(plan.id)
+            else if (isInputError(error)) result = constraintRejected(plan.id)
+            else throw error
           }
         }
         prepared(`INSERT INTO ${M} (id, fingerprint, result, at) VALUES (@p1, @p2, @p3, @p4)`).run({
@@ -197,7 +199,18 @@ export function sqliteSource(options: SqliteSourceOptions): ReplicaSource & { re
           p4: new Date().toISOString(),
         })
         return result
-      })()
+      })
+      try {
+        return apply()
+      } catch (error) {
+        // Refused before the write (a key the column cannot hold): answered, not recorded.
+        if (isInputError(error)) return constraintRejected(plan.id)
+        throw error
+      }
+    },
+    async pruneMutations(before, limit) {
+      const M = q(MUTATIONS_TABLE)
+      return prepared(`DELETE FROM ${M} WHERE rowid IN (SELECT rowid FROM ${M} WHERE at < @p1 LIMIT @p2)`).run({ p1: before.toISOString(), p2: limit }).changes
     },
     async close() {
       cache.clear()

@@ -28,9 +28,10 @@ export interface CollectionConfig {
   /**
    * Fields a client may filter on (equality, or IN for an array value). Anything else answers
    * `403 filter_not_allowed`. Each gets an index `(field, _version, id)` and is tracked for move-outs.
+   * @default [] (clients cannot filter; `authorize` can still scope through `scopeFields`)
    * @example { filterable: ['project_id'] }
    */
-  filterable: readonly string[]
+  filterable?: readonly string[]
   /**
    * Extra fields that `authorize` may constrain but clients may not filter on. Tracked for
    * move-outs like filterable fields (a row that leaves the caller's scope is sent as a tombstone).
@@ -53,14 +54,18 @@ export interface CollectionConfig {
    */
   updatedAt?: string | false
   /**
-   * What clients may write through the push endpoint (docs/writes.md): `true` every column except
-   * the reserved `_version`/`_deleted`; a list to allow only those columns (others in a pushed row
-   * are ignored, the stored values kept); `false` for a read-only collection (pushes are
-   * `rejected` with `forbidden`). Writes are also held to the caller's `authorize` scope.
-   * @default true
+   * Columns clients may write through the push endpoint (docs/writes.md). Writes are off unless
+   * this lists columns: without it (or with `false`) the collection is read-only and pushes are
+   * `rejected` with `forbidden`. Only columns clients can read (`columns`) may be listed; the
+   * primary key is implied; `_version`, `_deleted` and the `updatedAt` column (stamped by the
+   * server) may not. A pushed row may carry other readable columns (a pulled row sent back): they
+   * are ignored and the stored values kept. A field clients cannot read rejects the mutation.
+   * A scope column (`filterable`/`scopeFields`) listed here can only be set to values the
+   * caller's `authorize` scope allows.
+   * @default false
    * @example { filterable: ['project_id'], writable: ['body', 'contact_id', 'project_id'] }
    */
-  writable?: boolean | readonly string[]
+  writable?: false | readonly string[]
 }
 
 export type CollectionsConfig = Readonly<Record<string, CollectionConfig>>
@@ -78,21 +83,34 @@ export interface TableInfo {
   columns: readonly string[]
   /** Every column of the table (for the write helper's checks). */
   allColumns: ReadonlySet<string>
+  /** Columns a push may set (the primary key included when any is); empty for a read-only collection. */
+  writable: ReadonlySet<string>
   updatedAt: string | null
   /** Declared column types (`format_type` in PostgreSQL, the declared type in SQLite). */
   types: ReadonlyMap<string, string>
   /** What filter values each column takes, derived from its type, so a mismatch is a 400, not a cast error. */
   kinds: ReadonlyMap<string, ColumnKind>
+  /** The range of each integer column, so a value that does not fit is refused before any SQL. */
+  ranges: ReadonlyMap<string, IntegerRange>
 }
 
 /** The JSON values a column accepts in a filter. */
 export type ColumnKind = 'integer' | 'number' | 'text' | 'boolean' | 'any'
 
+/** The inclusive range of an integer column (int2/int4/int8 in PostgreSQL; SQLite's int64). */
+export interface IntegerRange {
+  min: bigint
+  max: bigint
+}
+
+/** A value a clause compares with: JSON, or a 64-bit integer from `authorize` (exact, never a lossy number). */
+export type ScopeValue = JsonPrimitive | bigint
+
 /** One condition of a WHERE clause: equality (one value) or IN (several). Values are bound, never inlined. */
 export interface Clause {
   field: string
   /** `null` inside means IS NULL. An empty list matches nothing. */
-  values: readonly JsonPrimitive[]
+  values: readonly ScopeValue[]
 }
 
 /** The position after a row in `(_version, id)` order. */
@@ -129,8 +147,17 @@ export interface SeedPlan {
   /** `[updated_at, id]` to continue after, or null for the first page. */
   after: readonly [string, string | number] | null
   limit: number
-  /** Also count every row after `after` (the example-repository variant). */
+  /** Also count every row after `after` (the example-repository variant), up to `countCap`. */
   count: boolean
+  countCap: number
+}
+
+/** What one costly read (a digest, a count) may spend. */
+export interface ScanBudget {
+  /** Most rows it may read; past them a digest is refused, a count stops there. */
+  maxRows: number
+  /** Milliseconds it may run; past them it is abandoned (503 busy). */
+  timeoutMs: number
 }
 
 export type WriteOp =
@@ -147,11 +174,14 @@ export interface ReplicaSource {
   /** Look at the tables and install columns, indexes, the move log and triggers (idempotent). */
   prepare(collections: CollectionsConfig): Promise<Map<string, TableInfo>>
   pull(plan: PullPlan): Promise<PulledRow[]>
-  /** Rows and tombstones after `plan.after`, as many as `pull` would page through. */
-  countAfter(plan: PullPlan): Promise<number>
-  /** Count and order-independent hash of the live rows a digest covers (docs/protocol.md, "Digest"). */
-  digest(plan: DigestPlan): Promise<{ count: number; hash: number }>
-  seedPage(plan: SeedPlan): Promise<{ json: string[]; last: [string, string | number] | null; count: number | null }>
+  /** Rows and tombstones after `plan.after`, as many as `pull` would page through, counted up to `budget.maxRows`. */
+  countAfter(plan: PullPlan, budget: ScanBudget): Promise<number>
+  /**
+   * Count and order-independent hash of the live rows a digest covers (docs/protocol.md, "Digest").
+   * Over `budget.maxRows` rows: `413 too_large`; over `budget.timeoutMs`: `503 busy`.
+   */
+  digest(plan: DigestPlan, budget: ScanBudget): Promise<{ count: number; hash: number }>
+  seedPage(plan: SeedPlan, budget: ScanBudget): Promise<{ json: string[]; last: [string, string | number] | null; count: number | null }>
   /** Run one write; `via` is an optional connection/transaction of the driver (pg `PoolClient`). */
   write(table: TableInfo, op: WriteOp, via?: unknown): Promise<Record<string, unknown> | null>
   /**
@@ -159,6 +189,8 @@ export interface ReplicaSource {
    * (`_replica_mutations`): a mutation id is applied at most once, and a resend gets the stored answer.
    */
   applyMutation(table: TableInfo, plan: MutationPlan): Promise<MutationResult>
+  /** Delete up to `limit` mutation-id records older than `before`; returns how many went. */
+  pruneMutations(before: Date, limit: number): Promise<number>
   close(): Promise<void>
 }
 

@@ -1,5 +1,6 @@
 import type { JsonPrimitive, Key } from '../protocol.js'
 import { ReplicaError, badRequest } from './errors.js'
+import { checkCollectionsConfig } from './config-check.js'
 import { DELETED_COL, VERSION_COL } from './sql.js'
 import { nowMicros } from './timestamp.js'
 import type { CollectionsConfig, ReplicaSource, TableInfo } from './types.js'
@@ -36,6 +37,7 @@ export interface WriteOptions {
  */
 export function createReplicaWriter(options: { source: ReplicaSource; collections: CollectionsConfig }): ReplicaWriter {
   const { source, collections } = options
+  checkCollectionsConfig(collections)
 
   async function table(collection: string): Promise<TableInfo> {
     const t = (await source.prepare(collections)).get(collection)

@@ -44,4 +44,22 @@ describe('example server', () => {
     expect(b.status).toBe(200)
     expect(b.body.rows[0].id).toBe(11)
   })
+
+  it('takes notes from its own pages only, as JSON; projects and contacts are read-only', async () => {
+    const push = (mutations: unknown[], headers: Record<string, string>) =>
+      get(`${server.url}/replica/push`, { method: 'POST', headers, body: JSON.stringify({ mutations }) })
+    const json = { 'content-type': 'application/json' }
+    const deleteNote1 = { id: 'del-1', collection: 'note', op: 'delete', key: 1, baseVersion: null }
+    // What a page of any site can send without asking the browser: refused before anything else.
+    expect((await push([deleteNote1], { 'content-type': 'text/plain' })).status).toBe(415)
+    expect((await push([deleteNote1], { ...json, origin: 'https://evil.example' })).status).toBe(403)
+    const note1 = (await get(`${server.url}/replica/pull?collection=note&limit=1`)).body.rows[0]
+    expect(note1).toMatchObject({ id: 1 })
+    // The app's own page (same origin) writes notes.
+    const own = { ...json, origin: server.url }
+    const [written] = (await push([{ id: 'w-1', collection: 'note', op: 'upsert', key: 1, row: { ...note1, _version: undefined, body: 'edited' }, baseVersion: note1._version }], own)).body.results
+    expect(written).toMatchObject({ status: 'applied', row: { id: 1, body: 'edited' } })
+    const [project] = (await push([{ id: 'p-1', collection: 'project', op: 'delete', key: 1, baseVersion: null }], own)).body.results
+    expect(project).toMatchObject({ status: 'rejected', error: { code: 'forbidden' } })
+  })
 })

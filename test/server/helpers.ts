@@ -21,7 +21,12 @@ export async function serve(handler: ReplicaHandler) {
   const { port } = server.address() as AddressInfo
   return {
     base: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        // Idle keep-alive connections of fetch would hold close() for seconds.
+        server.closeIdleConnections()
+      }),
   }
 }
 
@@ -103,4 +108,19 @@ export async function pgSchema(prefix: string) {
       await pool.end()
     },
   }
+}
+
+/**
+ * Wait until every transaction that began before this call has ended, anywhere in the cluster:
+ * from then on a pull serves everything committed so far. The version horizon is cluster-wide,
+ * so another test file's short write transaction can hold it back for a moment.
+ */
+export async function pgSettled(query: (sql: string) => Promise<Array<Record<string, unknown>>>): Promise<void> {
+  const [{ next }] = (await query('SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS next')) as [{ next: string }]
+  for (let i = 0; i < 400; i++) {
+    const [{ xmin }] = (await query('SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin')) as [{ xmin: string }]
+    if (BigInt(xmin) >= BigInt(next)) return
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  throw new Error('the PostgreSQL horizon did not move for 10 s')
 }

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createReplicaHandler, exampleCollections, seedExampleData, sqliteSource, type ReplicaHandler } from '../../src/server/index.js'
 import { SECRET, get, serve, tempDir } from './helpers.js'
+import { BACKENDS, openBackend, type Backend } from './backends.js'
 
 // Every hostile request gets a 4xx with a JSON error body, over real HTTP and through the Fetch
 // face; every statement SQLite is asked to prepare is recorded, and none contains the input.
@@ -167,5 +168,131 @@ describe('hostile input through the Fetch face', () => {
       body = text
     }
     await check({ status: r.status, body, contentType: r.headers.get('content-type') }, status, code)
+  })
+})
+
+// Generated hostile input, on both databases and through both faces: whatever comes in, the answer
+// is never a 5xx, and no error body names a table, a column clients cannot read, or a constraint.
+describe.each(BACKENDS)('generated hostile input over %s', (backendName) => {
+  const HIDDEN = ['accounts', 'tags', '_replica_mutations', '__replica_log', '_replica_clock', 'role', 'password_hash', 'tags_label_key', 'tags_label_check', 'accounts_pkey', 'tags_pkey', 'tags_by_slug', 'SQLITE', 'constraint failed', 'violates', 'relation']
+  let db: Backend
+  let node: string
+  let handler: ReplicaHandler
+  const unexpected: unknown[] = []
+  let cursor = ''
+  const tried = { node: 0, fetch: 0 }
+
+  beforeAll(async () => {
+    db = await openBackend(backendName, [
+      `CREATE TABLE $S.accounts (id INTEGER PRIMARY KEY, org_id BIGINT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL DEFAULT 'member', password_hash TEXT, updated_at TEXT)`,
+      `CREATE TABLE $S.tags (id TEXT PRIMARY KEY, org_id BIGINT NOT NULL, label TEXT NOT NULL UNIQUE CHECK (length(label) > 0), slug TEXT, n INTEGER)`,
+      `CREATE INDEX tags_by_slug ON $S.tags (slug)`,
+      `INSERT INTO $S.accounts (id, org_id, name, password_hash, updated_at) VALUES (1, 1, 'a', 'h', '2015-03-19T20:14:25.000123Z'), (2, 2, 'b', 'h', '2015-03-19T20:14:25.000123Z')`,
+      `INSERT INTO $S.tags (id, org_id, label, slug, n) VALUES ('t1', 1, 'one', 's', 1), ('t2', 2, 'two', 's', 2)`,
+    ])
+    const served = await db.serve({
+      collections: {
+        account: { table: 'accounts', columns: ['id', 'org_id', 'name', 'updated_at'], filterable: ['id'], scopeFields: ['org_id'], writable: ['name'] },
+        tag: { table: 'tags', filterable: ['slug', 'n'], scopeFields: ['org_id'], writable: ['org_id', 'label', 'slug', 'n'] },
+      },
+      authorize: (req) => (req.headers.get('authorization') === 'ok' ? { org_id: 1 } : null),
+      basePath: '/r',
+      onError: (e) => unexpected.push(e),
+    })
+    node = served.base
+    handler = served.handler
+    await db.settle()
+    cursor = (await get(`${node}/r/pull?collection=tag&limit=1`, { headers: { authorization: 'ok' } })).body.cursor
+  })
+  afterAll(async () => {
+    await db?.close()
+  })
+
+  const strings = ['', 'x', "' OR 1=1 --", '"; DROP TABLE x; --', '__proto__', 'constructor', '\u0000', 'ü😀', 'a'.repeat(3000), '1e400', '-1', '9223372036854775808', '3000000000', '%00', '../../etc/passwd', '{"$gt":0}']
+  const numbers = [0, -1, 1.5, 2 ** 31, 2 ** 53, 2 ** 63, -(2 ** 63), 1e308, -0]
+  const scalars: unknown[] = [...strings, ...numbers, true, false, null]
+  const values: unknown[] = [...scalars, {}, { $gt: 0 }, [], [1, [2]], ['s', 1, null]]
+  const collections = ['account', 'tag', 'nope', '__proto__', '']
+
+  /** Every request the suite sends: a path with query, or a push with its content type and body. */
+  function inputs(): Array<{ path: string; method?: string; type?: string; body?: string }> {
+    const out: Array<{ path: string; method?: string; type?: string; body?: string }> = []
+    const enc = (v: unknown) => encodeURIComponent(typeof v === 'string' ? v : JSON.stringify(v) ?? 'undefined')
+    for (const c of collections) {
+      for (const v of values) {
+        for (const field of ['id', 'slug', 'n', 'org_id', 'name']) out.push({ path: `/r/pull?collection=${enc(c)}&filter=${enc({ [field]: v })}` })
+        out.push({ path: `/r/pull?collection=${enc(c)}&filter=${enc(v)}` })
+        out.push({ path: `/r/pull?collection=${enc(c)}&cursor=${enc(v)}` })
+        out.push({ path: `/r/pull?collection=${enc(c)}&limit=${enc(v)}` })
+        out.push({ path: `/r/digest?collection=${enc(c)}&cursor=${enc(v)}` })
+        out.push({ path: `/r/digest?collection=${enc(c)}&cursor=${cursor}&filter=${enc({ slug: v })}` })
+        out.push({ path: `/offline/download_updated?scope=${enc({ collection: c, filter: { id: v }, lastUpdatedCursor: v, lastIdCursor: v })}` })
+        out.push({ path: `/replicated_db/download_updates?scope=${enc({ collectionName: c, lastUpdatedCursor: '2015-03-19T20:14:25Z', lastIdCursor: v })}` })
+      }
+    }
+    const push = (mutations: unknown) => ({ path: '/r/push', method: 'POST', type: 'application/json', body: JSON.stringify({ mutations }) })
+    let i = 0
+    for (const c of collections) {
+      for (const key of values) {
+        for (const op of ['upsert', 'delete', 'drop']) {
+          i++
+          out.push(push([{ id: `k${i}`, collection: c, op, key, ...(op === 'upsert' ? { row: { id: key, name: 'n', label: `l${i}`, org_id: 1 } } : {}), baseVersion: null }]))
+        }
+      }
+    }
+    for (const column of ['id', 'org_id', 'name', 'label', 'slug', 'n', 'role', 'password_hash', '_version', '_deleted', '__proto__', 'nope']) {
+      for (const v of values) {
+        i++
+        out.push(push([{ id: `c${i}`, collection: 'tag', op: 'upsert', key: `c${i}`, row: { id: `c${i}`, org_id: 1, label: `c${i}`, [column]: v }, baseVersion: null }]))
+        out.push(push([{ id: `a${i}`, collection: 'account', op: 'upsert', key: 1, row: { id: 1, [column]: v }, baseVersion: 0 }]))
+      }
+    }
+    for (const v of values) {
+      i++
+      out.push(push([{ id: `b${i}`, collection: 'tag', op: 'upsert', key: 't1', row: { id: 't1', label: 'x' }, baseVersion: v }]))
+      out.push(push([{ id: v, collection: 'tag', op: 'delete', key: 't1', baseVersion: null }]))
+      out.push(push(v))
+      out.push({ path: '/r/push', method: 'POST', type: 'application/json', body: typeof v === 'string' ? v : JSON.stringify(v) })
+    }
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx', '']) {
+      out.push({ path: '/r/push', method: 'POST', type, body: JSON.stringify({ mutations: [{ id: 'z', collection: 'tag', op: 'delete', key: 't1', baseVersion: null }] }) })
+    }
+    for (const method of ['PUT', 'DELETE', 'PATCH', 'GET']) out.push({ path: '/r/push', method }, { path: '/r/pull?collection=tag', method })
+    return out
+  }
+
+  function judge(status: number, text: string, what: string) {
+    expect(status, `${what} → ${status} ${text.slice(0, 200)}`).toBeLessThan(500)
+    if (status >= 400) {
+      const body = JSON.parse(text) as { error: { code: string; message: string } }
+      expect(typeof body.error.code).toBe('string')
+    }
+    for (const name of HIDDEN) expect(text, `${what} answered with "${name}"`).not.toContain(name)
+  }
+
+  /** Sends every input through one face; returns how many. */
+  async function tryAll(send: (url: string, init: RequestInit) => Promise<Response>, origin: string) {
+    let count = 0
+    for (const input of inputs()) {
+      const r = await send(origin + input.path, {
+        method: input.method ?? 'GET',
+        headers: { authorization: 'ok', ...(input.type !== undefined ? { 'content-type': input.type } : {}) },
+        ...(input.body !== undefined ? { body: input.body } : {}),
+      })
+      judge(r.status, await r.text(), `${input.method ?? 'GET'} ${input.path.slice(0, 120)} ${input.body?.slice(0, 120) ?? ''}`)
+      count++
+    }
+    expect(unexpected).toEqual([])
+    return count
+  }
+
+  it('through node:http, never a 5xx and never a name', async () => {
+    tried.node = await tryAll(fetch, node)
+  })
+
+  it('through the Fetch face, never a 5xx and never a name', async () => {
+    tried.fetch = await tryAll((url, init) => handler.fetch(new Request(url, init)), 'http://replica.test')
+    // How many: reported so a reader can see the breadth.
+    console.info(`generated hostile inputs over ${backendName}: ${tried.node} via node:http, ${tried.fetch} via Fetch`)
   })
 })

@@ -10,7 +10,7 @@ import {
   type ReplicaWriter,
   type Scope,
 } from '../../src/server/index.js'
-import { PG_URL, SECRET, applyRows, get, inOrder, pgSchema, pullAll, serve } from './helpers.js'
+import { PG_URL, SECRET, applyRows, get, inOrder, pgSchema, pgSettled, pullAll, serve } from './helpers.js'
 
 // Everything that touches PostgreSQL lives in this one file, in a schema of its own: the version
 // horizon is cluster-wide, so an open transaction in a parallel file would only slow others down,
@@ -61,6 +61,7 @@ describe('PostgreSQL: paging', () => {
     ['two projects (IN)', { project_id: [1, 3] }, 'project_id IN (1, 3)', true],
     ['contacts (IN) and project', { project_id: 1, contact_id: [1, 4, 7, 100, 201] }, 'project_id = 1 AND contact_id IN (1, 4, 7, 100, 201)', false],
   ])('%s: every row exactly once, in order, across runs of one shared version', async (_name, filter, where, longRuns) => {
+    await pgSettled(q)
     const { rows } = await pullAll(server.base, 'note', filter, 250)
     const expected = await q(`SELECT id, _version::float8 AS v FROM ${S}.notes WHERE ${where} ORDER BY _version, id`)
     expect(rows.map((r) => [r.id, r._version])).toEqual(expected.map((e) => [e.id, e.v]))
@@ -115,6 +116,7 @@ describe('PostgreSQL: no missed updates when transactions commit out of order', 
       expect(cursorVersion(during.cursor!)).toBeLessThan(a)
 
       await A.query('COMMIT')
+      await pgSettled(q)
       const after = await pullAll(server.base, 'note', { project_id: 1 }, 250, during.cursor)
       expect(after.rows.map((r) => [r.id, r._version, r._deleted ?? false])).toEqual([
         [90001, a, false],
@@ -136,6 +138,8 @@ describe('PostgreSQL: no missed updates when transactions commit out of order', 
       await R.query(`SELECT count(*) FROM ${S}.notes`)
       const { cursor } = await pullAll(server.base, 'note', { project_id: 3 }, 1000)
       await q(`UPDATE ${S}.notes SET body = 'seen' WHERE id = 3`)
+      // Waits for writers of other test files only: R has no transaction id, so it holds nothing.
+      await pgSettled(q)
       const { rows } = await pullAll(server.base, 'note', { project_id: 3 }, 1000, cursor)
       expect(rows.map((r) => r.id)).toEqual([3])
     } finally {
@@ -154,6 +158,7 @@ describe('PostgreSQL: deletes and move-outs as tombstones, versions kept by trig
     { filter: {}, where: 'true', cursor: null, held: new Map() },
   ]
   async function syncAll() {
+    await pgSettled(q)
     const received: any[][] = []
     for (const sub of subs) {
       const { rows, cursor } = await pullAll(server.base, 'note', sub.filter, 1000, sub.cursor)

@@ -4,10 +4,10 @@ import { createReplicaHandler, sqliteSource, type Authorize, type CollectionsCon
 export const TODOS_SQL = `CREATE TABLE todos (id TEXT PRIMARY KEY, list_id INTEGER NOT NULL, title TEXT NOT NULL,
   done BOOLEAN NOT NULL DEFAULT 0, created_at TEXT, updated_at TEXT)`
 
-/** A read-only collection and a writable one, both scoped by list. */
+/** A writable collection and a read-only one, both scoped by list. */
 export const todoCollections = {
-  todo: { table: 'todos', filterable: ['list_id'] },
-  label: { table: 'labels', filterable: ['list_id'], writable: false },
+  todo: { table: 'todos', filterable: ['list_id'], writable: ['list_id', 'title', 'done', 'created_at'] },
+  label: { table: 'labels', filterable: ['list_id'] },
 } as const satisfies CollectionsConfig
 
 /**

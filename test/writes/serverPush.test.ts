@@ -167,7 +167,12 @@ describe('push: authorization and scope', () => {
       ],
       'l1',
     )
-    for (const r of [outside, moveOut, touch, deleteTheirs]) expect(r).toMatchObject({ status: 'rejected', error: { code: 'forbidden' } })
+    for (const r of [outside, moveOut]) expect(r).toMatchObject({ status: 'rejected', error: { code: 'forbidden' } })
+    // Another tenant's row is answered as if absent: no conflict showing it, and a delete of it
+    // answers exactly as a delete of a key that never was.
+    expect(touch).toEqual({ id: touch!.id, status: 'conflict', row: null, version: null })
+    const [absent] = await results([del('never-anywhere', null)], 'l1')
+    expect({ ...deleteTheirs, id: '' }).toEqual({ ...absent, id: '' })
     // The queue moves on: the next mutation is applied.
     expect(next).toMatchObject({ status: 'applied' })
     expect(server.row('s3')).toBeUndefined()
@@ -177,9 +182,9 @@ describe('push: authorization and scope', () => {
     expect(JSON.stringify(touch)).not.toContain('theirs')
   })
 
-  it('an unknown caller is 401 for the whole request; a refused one gets forbidden per mutation; read-only collections refuse', async () => {
+  it('an unknown caller is 401 for the whole request, a refused one 403; read-only collections refuse', async () => {
     expect((await push([upsert('u1', { list_id: 1, title: 'x' }, null)], 'nobody')).status).toBe(401)
-    expect(await results([upsert('u1', { list_id: 1, title: 'x' }, null)], 'banned')).toEqual([expect.objectContaining({ status: 'rejected', error: expect.objectContaining({ code: 'forbidden' }) })])
+    expect((await push([upsert('u1', { list_id: 1, title: 'x' }, null)], 'banned')).status).toBe(403)
     expect(await results([{ id: newId(), collection: 'label', op: 'upsert', key: 1, row: { id: 1, list_id: 1, name: 'x' }, baseVersion: null }])).toEqual([
       expect.objectContaining({ status: 'rejected', error: expect.objectContaining({ code: 'forbidden' }) }),
     ])
@@ -255,7 +260,7 @@ describe('push: hostile input', () => {
         controller.close()
       },
     })
-    const answer = await get(`${http.base}/replica/push`, { method: 'POST', body: stream, duplex: 'half' } as RequestInit)
+    const answer = await get(`${http.base}/replica/push`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit)
     expect(answer.status).toBe(413)
   })
 
@@ -274,7 +279,11 @@ describe('push: hostile input', () => {
 
   it('works through the Fetch face too', async () => {
     const response = await server.handler.fetch(
-      new Request('http://x/replica/push', { method: 'POST', body: JSON.stringify({ mutations: [upsert('fetch-face', { list_id: 3, title: 'f' }, null)] }) }),
+      new Request('http://x/replica/push', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: JSON.stringify({ mutations: [upsert('fetch-face', { list_id: 3, title: 'f' }, null)] }),
+      }),
     )
     expect(response.status).toBe(200)
     expect((await response.json()).results[0]).toMatchObject({ status: 'applied' })

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createReplicaHandler, postgresSource, type MutationResult, type WireMutation } from '../../src/server/index.js'
-import { get, pgSchema, serve } from '../server/helpers.js'
+import { get, pgSchema, pgSettled, serve } from '../server/helpers.js'
 import { todoAuthorize, todoCollections } from './serverFixture.js'
 
 // The push endpoint over PostgreSQL, in a schema of its own.
@@ -60,6 +60,7 @@ describe('push over PostgreSQL', () => {
     expect(version(b)).toBeGreaterThan(version(a))
     const [c] = await results([del('a', version(b))])
     expect(c).toMatchObject({ status: 'applied', row: null })
+    await pgSettled(q)
     const pulled = await get(`${http.base}/replica/pull?collection=todo`)
     expect(pulled.body.rows).toContainEqual({ id: 'a', _version: version(c), _deleted: true })
   })
