@@ -258,6 +258,26 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
     collection.remove(held)
     applied.removed.push(held.r[primaryKey] as Key)
   }
+  /**
+   * A tombstone of `sub`'s stream at `version`: the row was deleted or left the subscription's
+   * filter. It speaks for every row held at an older version that is in the subscription's scope
+   * (held for it, or matching its filter), whoever brought that row: a row another stream brought,
+   * or a push answer stored, is not kept alive by the tombstone's stream being a stranger to it.
+   */
+  const passTombstone = (collection: Collection<StoredRow>, held: StoredRow, version: Version, sub: StoredSubscription, applied: AppliedPage, primaryKey: string) => {
+    const holds = held.s.includes(sub.id)
+    if (compareVersions(held.v, version) >= 0) {
+      // The row held is as new as the tombstone or newer (a move into another subscription's
+      // filter, a push answer): the tombstone says nothing about it, but this stream no longer
+      // vouches for it.
+      if (holds) {
+        held.s = held.s.filter((id) => id !== sub.id)
+        collection.update(held)
+      }
+      return
+    }
+    if (holds || matchesFilter(held.r, sub.filter)) release(collection, held, sub.id, applied, primaryKey)
+  }
 
   return {
     // Rows with pending local writes show the last write's row (or are gone, for a delete).
@@ -285,7 +305,7 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
         const k = String(change.key)
         const held = collection.by('k', k)
         if (change.deleted) {
-          if (held && held.s.includes(holder)) release(collection, held, holder, applied, primaryKey)
+          if (held) passTombstone(collection, held, change.version, stored, applied, primaryKey)
         } else {
           const shown = holdRow(collection, k, held, change, holder)
           if (shown) applied.upserted.push(shown)
