@@ -12,6 +12,8 @@ import { createSaveQueue } from './saveQueue'
 import { compareVersions } from './versions'
 import { createRepairSession } from './repairSession'
 import { holdRow, lastChangePerKey } from './rows'
+import { TOMBSTONES, tombstoneMemory } from './tombstones'
+import type { TombstoneDoc, TombstoneMemory } from './tombstones'
 import type { Collection, StoredRow } from './rows'
 import { matchesFilter } from '../subscriptions/scope'
 import { newId } from '../writes/ids'
@@ -166,8 +168,10 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
     rows: new Map(Object.keys(options.collections).map((name) => [name, openCollection<StoredRow>(loki, name, 'k')])),
     subscriptions: openCollection<StoredSubscription>(loki, SUBSCRIPTIONS, 'key'),
     outbox: openCollection<OutboxEntry>(loki, OUTBOX, 'seq'),
+    tombstones: openCollection<TombstoneDoc>(loki, TOMBSTONES, 'id'),
   }))
   const { rows, subscriptions } = handles
+  const tombstonesOf = (name: string): TombstoneMemory => tombstoneMemory(handles.tombstones, name)
 
   const collectionOf = (name: string): Collection<StoredRow> => {
     const collection = rows.get(name)
@@ -194,6 +198,7 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
   const writes = createOutboxStore({
     outbox: handles.outbox,
     rowsOf: collectionOf,
+    tombstonesOf,
     primaryKeys: options.collections,
     holdersFor: (collection, row) =>
       subscriptions.data.filter((doc) => doc.collection === collection && matchesFilter(row, doc.filter)).map((doc) => doc.id),
@@ -276,7 +281,11 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
       }
       return
     }
-    if (holds || matchesFilter(held.r, sub.filter)) release(collection, held, sub.id, applied, primaryKey)
+    if (!holds && !matchesFilter(held.r, sub.filter)) return
+    // Whether the row goes or another running stream keeps it, no source may store it again at a
+    // version older than this tombstone.
+    tombstonesOf(sub.collection).record(held.k, version)
+    release(collection, held, sub.id, applied, primaryKey)
   }
 
   return {
@@ -306,8 +315,10 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
         const held = collection.by('k', k)
         if (change.deleted) {
           if (held) passTombstone(collection, held, change.version, stored, applied, primaryKey)
+          // A push answer still to come must not bring back an older version.
+          else if (writes.isPending(subscription.collection, change.key)) tombstonesOf(subscription.collection).record(k, change.version)
         } else {
-          const shown = holdRow(collection, k, held, change, holder)
+          const shown = holdRow(collection, k, held, change, holder, tombstonesOf(subscription.collection))
           if (shown) applied.upserted.push(shown)
         }
       }
@@ -342,7 +353,7 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
     markDigested: (key, at) => stamp(key, 'digestedAt', at),
 
     beginRepair: (key, { reached } = {}) =>
-      createRepairSession({ key, reached, subscriptions, collectionOf, collections: options.collections, release, changed: () => queue.changed() }),
+      createRepairSession({ key, reached, subscriptions, collectionOf, tombstonesOf, collections: options.collections, release, changed: () => queue.changed() }),
 
     flush: () => queue.flush(),
     async close() {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { createFocusManager, createOnlineManager, createReplica, httpPushTransport, httpTransport, memoryPersistence } from '../../src'
+import { createFocusManager, createOnlineManager, createReplica, httpPushTransport, httpTransport, memoryPersistence, ReplicaError } from '../../src'
 import type { PushTransport, ReplicaEvent } from '../../src'
 import { makeStore, waitFor } from '../fixtures/store'
 import { serve } from '../server/helpers'
@@ -109,5 +109,43 @@ describe('a subscription shows exactly what its stream vouches for', () => {
     await c.subscribe([1, 2])
     expect(c.shown([1, 2])).toEqual(server.serverIds([1, 2]))
     expect(c.todo('x')).toBeUndefined()
+  })
+})
+
+describe('a version the stream delivered is never overwritten by an older one', () => {
+  it('a late push answer does not bring back a row the stream has since deleted', async () => {
+    const server = await setup()
+    server.insert('b', 1)
+    const url = server.url
+    const inner = httpPushTransport({ url })
+    let calls = 0
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    // The first push reaches the server, but its answer is lost; the resend waits for the gate.
+    const push: PushTransport = {
+      async push(request) {
+        calls++
+        if (calls === 1) {
+          await inner.push(request)
+          throw new ReplicaError('http', 'Service unavailable (answer lost)', { status: 503 })
+        }
+        await gate
+        return inner.push(request)
+      },
+    }
+    const c = client(url, push)
+    await c.subscribe([1])
+    c.store.dispatch(c.replica.actions.save({ collection: 'todo', row: { id: 'x', list_id: 1, title: 'mine' } }))
+    await waitUntil(() => calls >= 1 && server.row('x') !== undefined)
+    // The server deletes the row; the stream passes its tombstone while the write is still pending.
+    server.db.prepare("DELETE FROM todos WHERE id = 'x'").run()
+    await c.pullNow()
+
+    // The resend is answered from the server's record: applied, with the row at its old version.
+    release()
+    await c.settled()
+    expect(server.mutationCount()).toBe(1)
+    expect(c.todo('x')).toBeUndefined()
+    expect(c.shown([1])).toEqual(server.serverIds([1]))
   })
 })
