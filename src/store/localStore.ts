@@ -49,6 +49,11 @@ export interface RepairSession {
   /** Where the repair's own pull stands: null before its first page. */
   readonly checkpoint: Checkpoint | null
   /**
+   * True once the repair ended with its sweep. A last page that says `heldBack` ends it without
+   * one: rows it brought stay, nothing is taken away, the stored checkpoint stays.
+   */
+  readonly swept: boolean
+  /**
    * Applies one page of the repair's pull. A row is added (or the subscription added as its
    * holder); it replaces the held row if its version is newer, or, at the end, if the held one is
    * newer yet within what the whole stream reached (only a server that went back in time, say
@@ -59,7 +64,7 @@ export interface RepairSession {
    * other subscription holds them), and
    * `checkpoint` becomes the subscription's stored checkpoint.
    */
-  applyPage(page: { changes: Change[]; checkpoint: Checkpoint | null; hasMore: boolean }): AppliedPage
+  applyPage(page: { changes: Change[]; checkpoint: Checkpoint | null; hasMore: boolean; heldBack?: boolean }): AppliedPage
 }
 
 /** What applying a page changed, to be dispatched to Redux. */

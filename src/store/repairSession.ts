@@ -42,10 +42,14 @@ export function createRepairSession({ key, reached, subscriptions, collectionOf,
   let reach: Version | undefined = reached
   let checkpoint: Checkpoint | null = null
   let done = false
+  let swept = false
   const dropHolder = (held: StoredRow, applied: AppliedPage) => release(collection, held, holder, applied, primaryKey)
   return {
     get checkpoint() {
       return checkpoint
+    },
+    get swept() {
+      return swept
     },
     applyPage(page) {
       if (done) throw new ReplicaError('storage', 'This repair has already ended')
@@ -71,8 +75,13 @@ export function createRepairSession({ key, reached, subscriptions, collectionOf,
       }
       checkpoint = page.checkpoint
       stored.received += page.changes.length
-      if (!page.hasMore) {
+      if (!page.hasMore && page.heldBack) {
+        // Committed rows the horizon holds back were not brought: not bringing a row proves
+        // nothing, so nothing is swept and the stored checkpoint stays. The rows brought stay.
         done = true
+      } else if (!page.hasMore) {
+        done = true
+        swept = true
         // Rows held at a version past what the server has streamed were written since (another
         // subscription or a settled local write brought them): the next catch-up decides them.
         const stale = collection.data.filter(
