@@ -79,6 +79,23 @@ function client() {
   }
 }
 
+/**
+ * Runs `during` while another connection holds a transaction open (with a transaction id): every
+ * pull stops below it, so changes committed meanwhile are held back until it ends.
+ */
+async function withSlowTransaction(during: () => Promise<void>) {
+  const slow = new pg.Client({ connectionString: PG_URL })
+  await slow.connect()
+  try {
+    await slow.query('BEGIN')
+    await slow.query('SELECT pg_current_xact_id()')
+    await during()
+  } finally {
+    await slow.query('COMMIT').catch(() => {})
+    await slow.end()
+  }
+}
+
 describe('digest check over PostgreSQL with the horizon held back', () => {
   it('a committed change the horizon holds back causes no repair, and the row it changed never leaves the client', async () => {
     await q(`INSERT INTO ${S}.todos (id, list_id, title) VALUES ('a', 1, 'a'), ('b', 1, 'b'), ('c', 1, 'c')`)
@@ -88,13 +105,8 @@ describe('digest check over PostgreSQL with the horizon held back', () => {
     await c.later(() => c.replica.selectors.todo.selectTotal(c.store.getState()) === 3)
     expect(c.todo('b')).toMatchObject({ title: 'b' })
 
-    const slow = new pg.Client({ connectionString: PG_URL })
-    await slow.connect()
-    try {
-      // A slow transaction takes an id, then a later one changes `b` and commits: every pull now
-      // stops below the slow one, so `b`'s new version is held back.
-      await slow.query('BEGIN')
-      await slow.query('SELECT pg_current_xact_id()')
+    await withSlowTransaction(async () => {
+      // A later transaction changes `b` and commits: its new version is held back.
       await q(`UPDATE ${S}.todos SET title = 'b, edited' WHERE id = 'b'`)
 
       await c.later(() => c.events.some((e) => e.type === 'digestRepaired' || e.type === 'digestDeferred'))
@@ -102,10 +114,7 @@ describe('digest check over PostgreSQL with the horizon held back', () => {
       expect(c.of('digestDeferred')[0]).toEqual({ type: 'digestDeferred', key: 'todo:{"list_id":1}', reason: 'held_back' })
       expect(c.todo('b')).toMatchObject({ title: 'b' })
       expect([...c.replica.selectors.todo.selectIds(c.store.getState())].sort()).toEqual(['a', 'b', 'c'])
-    } finally {
-      await slow.query('COMMIT').catch(() => {})
-      await slow.end()
-    }
+    })
 
     // Once the slow transaction ends, the stream brings the change and the next check matches.
     await c.later(() => c.of('digestChecked').length > 0)
@@ -124,20 +133,13 @@ describe('digest check over PostgreSQL with the horizon held back', () => {
     await c.later(() => c.replica.selectors.todo.selectTotal(c.store.getState()) === 2)
     c.store.dispatch(c.replica.actions.unsubscribe(narrow))
 
-    const slow = new pg.Client({ connectionString: PG_URL })
-    await slow.connect()
-    try {
-      await slow.query('BEGIN')
-      await slow.query('SELECT pg_current_xact_id()')
+    await withSlowTransaction(async () => {
       // Committed, but above the horizon: the new stream cannot bring `r` yet.
       await q(`UPDATE ${S}.todos SET title = 'r, edited' WHERE id = 'r'`)
       c.store.dispatch(c.replica.actions.subscribe(wide))
       await waitFor(c.store, (s) => c.replica.selectors.selectSubscription(s, wide).status === 'synced')
       expect(c.todo('r')).toMatchObject({ title: 'r' })
-    } finally {
-      await slow.query('COMMIT').catch(() => {})
-      await slow.end()
-    }
+    })
     await c.later(() => c.todo('r')?.title === 'r, edited')
     expect(c.replica.selectors.todo.selectWhere(c.store.getState(), { list_id: [2, 3] }).map((row) => row.id).sort()).toEqual(['p', 'r'])
     await c.store.replica.close()
