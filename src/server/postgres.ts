@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg'
 import { createHash } from 'node:crypto'
 import { loadDriver } from './drivers.js'
-import { countStatement, currentRowStatement, inScopeStatement, pullStatement, rowJsonSql, seedStatements, writeStatement, type Statement } from './queries.js'
+import { countStatement, currentRowStatement, heldBackStatement, inScopeStatement, pullStatement, rowJsonSql, seedStatements, writeStatement, type Statement } from './queries.js'
 import { digestStatement } from './digest.js'
 import { boundedDigest } from './scan-budget.js'
 import { busy } from './errors.js'
@@ -151,6 +151,9 @@ export function postgresSource(options: PostgresSourceOptions): ReplicaSource & 
     async countAfter(plan, budget) {
       const rows = await bounded(budget, (client) => run(countStatement(d, plan, budget.maxRows), client))
       return Math.min(budget.maxRows, Number(rows[0]![0]))
+    },
+    async heldBack(plan) {
+      return (await run(heldBackStatement(d, plan)))[0]![0] === true
     },
     async digest(plan, budget) {
       // Through a cursor, in chunks, within one snapshot: never a whole scope in memory, the plan

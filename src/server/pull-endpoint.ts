@@ -60,6 +60,8 @@ export async function handlePull(ctx: Context, request: ReplicaRequest): Promise
     })
     if (n !== null) tail = `,"remaining":${n}`
   }
+  // The client may trust a caught-up stream (sweep, compare digests) only if nothing is held back.
+  if (!hasMore && (await ctx.source.heldBack({ table, clauses, after: next ?? after, limit }))) tail += ',"heldBack":true'
   let body = '{"rows":['
   for (let i = 0; i < rows.length; i++) body += (i ? ',' : '') + rows[i]!.json
   body += `],"cursor":${JSON.stringify(cursor)},"hasMore":${hasMore}${tail}}`

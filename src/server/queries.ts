@@ -110,6 +110,26 @@ export function countStatement(d: Dialect, plan: PullPlan, cap: number): Stateme
   return { sql, params: params.values }
 }
 
+/**
+ * Whether the scope has changes after `plan.after` that a pull did not serve: the pull's branches
+ * without the horizon bound. Run after a pull that reached the end, in a later snapshot; changes
+ * after a cursor never disappear (every later write has a larger version), so "none" holds for
+ * the pull's snapshot too.
+ */
+export function heldBackStatement(d: Dialect, plan: PullPlan): Statement {
+  const t = plan.table
+  const everything: Dialect = { ...d, servable: () => null }
+  const params = new Params(d)
+  const pk = q(t.primaryKey)
+  const v = q(VERSION_COL)
+  // The first change after the cursor, in index order: an EXISTS is planned as a scan that may read
+  // the whole table when (as is usual) nothing matches.
+  const sql =
+    `SELECT (SELECT 1 FROM ${d.table(t.table)}${rowsWhere(everything, plan, params)} ORDER BY ${v}, ${pk} LIMIT 1) IS NOT NULL ` +
+    `OR (SELECT 1 FROM ${d.table(t.table + LOG_SUFFIX)}${logWhere(everything, plan, params)} ORDER BY ${v}, ${pk} LIMIT 1) IS NOT NULL AS held`
+  return { sql, params: params.values }
+}
+
 /** The 2015 endpoints: live rows ordered `updated_at asc, id asc`, without our bookkeeping columns. */
 export function seedStatements(d: Dialect, plan: SeedPlan): { page: Statement; count: Statement | null } {
   const t = plan.table

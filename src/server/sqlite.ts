@@ -143,6 +143,8 @@ export function sqliteSource(options: SqliteSourceOptions): ReplicaSource & { re
     async countAfter(plan, budget) {
       return Math.min(budget.maxRows, rows(countStatement(sqliteDialect, plan, budget.maxRows))[0]![0] as number)
     },
+    // One writer at a time, and readers see every committed write: nothing is ever held back.
+    heldBack: async () => false,
     async digest(plan, budget) {
       return chunkedDigest(prepared, plan.table, digestStatement(sqliteDialect, plan), budget)
     },

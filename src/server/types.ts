@@ -177,6 +177,11 @@ export interface ReplicaSource {
   /** Rows and tombstones after `plan.after`, as many as `pull` would page through, counted up to `budget.maxRows`. */
   countAfter(plan: PullPlan, budget: ScanBudget): Promise<number>
   /**
+   * Whether committed changes of the scope after `plan.after` are held back from the pull (a
+   * PostgreSQL transaction still open keeps the horizon below them). Asked when a pull reaches the end.
+   */
+  heldBack(plan: PullPlan): Promise<boolean>
+  /**
    * Count and order-independent hash of the live rows a digest covers (docs/protocol.md, "Digest").
    * Over `budget.maxRows` rows: `413 too_large`; over `budget.timeoutMs`: `503 busy`.
    */

@@ -12,6 +12,9 @@ import { createSaveQueue } from './saveQueue'
 import { compareVersions } from './versions'
 import { createRepairSession } from './repairSession'
 import { holdRow, lastChangePerKey } from './rows'
+import { TOMBSTONES, tombstoneMemory } from './tombstones'
+import { createVouching } from './vouching'
+import type { TombstoneDoc, TombstoneMemory } from './tombstones'
 import type { Collection, StoredRow } from './rows'
 import { matchesFilter } from '../subscriptions/scope'
 import { newId } from '../writes/ids'
@@ -36,6 +39,8 @@ export interface StoredSubscription {
   lastSyncedAt?: string
   /** ISO time of its last digest check that found nothing to do or ended in a repair. */
   digestedAt?: string
+  /** Its stream started from the beginning and has not yet caught up completely (see `caughtUp`). */
+  sweepDue?: boolean
 }
 
 /**
@@ -47,6 +52,11 @@ export interface RepairSession {
   /** Where the repair's own pull stands: null before its first page. */
   readonly checkpoint: Checkpoint | null
   /**
+   * True once the repair ended with its sweep. A last page that says `heldBack` ends it without
+   * one: rows it brought stay, nothing is taken away, the stored checkpoint stays.
+   */
+  readonly swept: boolean
+  /**
    * Applies one page of the repair's pull. A row is added (or the subscription added as its
    * holder); it replaces the held row if its version is newer, or, at the end, if the held one is
    * newer yet within what the whole stream reached (only a server that went back in time, say
@@ -57,7 +67,7 @@ export interface RepairSession {
    * other subscription holds them), and
    * `checkpoint` becomes the subscription's stored checkpoint.
    */
-  applyPage(page: { changes: Change[]; checkpoint: Checkpoint | null; hasMore: boolean }): AppliedPage
+  applyPage(page: { changes: Change[]; checkpoint: Checkpoint | null; hasMore: boolean; heldBack?: boolean }): AppliedPage
 }
 
 /** What applying a page changed, to be dispatched to Redux. */
@@ -95,6 +105,15 @@ export interface LocalStore {
   /** Records that a subscription's pull reached the end of the server's data at `at` (ISO time). */
   markSynced(key: string, at: string): void
   /**
+   * A subscription's stream reached the end of the server's data, and the server held nothing
+   * back. If the stream started from the beginning, it has now vouched for every row in its scope:
+   * rows matching its filter that it did not bring, that no running stream holds and no pending
+   * write covers, go (in one step). And rows of its collection that a newer tombstone had passed
+   * while another stream kept them go once no running stream holds them. Otherwise nothing
+   * happens (O(1)).
+   */
+  caughtUp(subscription: Pick<StoredSubscription, 'key' | 'collection' | 'filter'>): AppliedPage
+  /**
    * Marks a subscription's stream as running (counted: a loop winding down and its successor may
    * overlap). Rows held only by subscriptions that are not running do not outlive a tombstone:
    * see the holders note on {@link StoredRow}.
@@ -102,10 +121,11 @@ export interface LocalStore {
   activate(key: string): void
   deactivate(key: string): void
   /**
-   * The digest (docs/protocol.md, "Digest") of the rows a subscription holds: each row whose
-   * holders include it, with the version held, and (given `upTo`) only rows held at or below that
-   * version, as the server's digest covers only rows up to the cursor. Undefined for an unknown
-   * subscription.
+   * The digest (docs/protocol.md, "Digest") of the rows a subscription answers for: those it holds,
+   * and those matching its filter that no running stream holds and no pending write covers (it
+   * shows them, and nobody else vouches for them), with the version held; given `upTo`, only rows
+   * held at or below that version, as the server's digest covers only rows up to the cursor.
+   * Undefined for an unknown subscription.
    */
   digest(key: string, options?: { upTo?: Version }): Digest | undefined
   /** Records a digest check that needs nothing more until the next interval (ISO time). */
@@ -166,8 +186,10 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
     rows: new Map(Object.keys(options.collections).map((name) => [name, openCollection<StoredRow>(loki, name, 'k')])),
     subscriptions: openCollection<StoredSubscription>(loki, SUBSCRIPTIONS, 'key'),
     outbox: openCollection<OutboxEntry>(loki, OUTBOX, 'seq'),
+    tombstones: openCollection<TombstoneDoc>(loki, TOMBSTONES, 'id'),
   }))
   const { rows, subscriptions } = handles
+  const tombstonesOf = (name: string): TombstoneMemory => tombstoneMemory(handles.tombstones, name)
 
   const collectionOf = (name: string): Collection<StoredRow> => {
     const collection = rows.get(name)
@@ -194,6 +216,7 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
   const writes = createOutboxStore({
     outbox: handles.outbox,
     rowsOf: collectionOf,
+    tombstonesOf,
     primaryKeys: options.collections,
     holdersFor: (collection, row) =>
       subscriptions.data.filter((doc) => doc.collection === collection && matchesFilter(row, doc.filter)).map((doc) => doc.id),
@@ -240,23 +263,19 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
     queue.changed(false)
   }
 
-  // Keys of subscriptions whose streams run now, with how many loops run each.
-  const running = new Map<string, number>()
-  /** Takes a row from one holder; see {@link StoredRow} for who else keeps it. */
-  const release = (collection: Collection<StoredRow>, held: StoredRow, holder: number, applied: AppliedPage, primaryKey: string) => {
-    const rest = held.s.filter((id) => id !== holder)
-    const others = subscriptions.data.filter((doc) => rest.includes(doc.id))
-    if (others.some((doc) => running.has(doc.key))) {
-      held.s = rest
-      collection.update(held)
-      return
-    }
-    for (const dormant of others) {
-      dormant.checkpoint = null
-      subscriptions.update(dormant)
-    }
-    collection.remove(held)
-    applied.removed.push(held.r[primaryKey] as Key)
+  const vouching = createVouching({
+    subscriptions,
+    rowsOf: collectionOf,
+    primaryKeys: options.collections,
+    tombstones: handles.tombstones,
+    tombstonesOf,
+    isPending: (collection, k) => writes.isPending(collection, k),
+  })
+  const storedOrNew = (subscription: Pick<StoredSubscription, 'key' | 'collection' | 'filter'>): StoredSubscription => {
+    const stored = subscriptions.by('key', subscription.key)
+    if (stored) return stored
+    const id = subscriptions.data.reduce((max, doc) => Math.max(max, doc.id), 0) + 1
+    return subscriptions.insert({ ...subscription, id, checkpoint: null, received: 0 }) as StoredSubscription
   }
 
   return {
@@ -274,20 +293,19 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
     applyPage({ subscription, changes, checkpoint }) {
       const collection = collectionOf(subscription.collection)
       const { primaryKey } = options.collections[subscription.collection] as { primaryKey: string }
-      let stored = subscriptions.by('key', subscription.key)
-      if (!stored) {
-        const id = subscriptions.data.reduce((max, doc) => Math.max(max, doc.id), 0) + 1
-        stored = subscriptions.insert({ ...subscription, id, checkpoint: null, received: 0 }) as StoredSubscription
-      }
+      const stored = storedOrNew(subscription)
       const holder = stored.id
+      if (stored.checkpoint === null) stored.sweepDue = true
       const applied: AppliedPage = { upserted: [], removed: [] }
       for (const change of lastChangePerKey(changes)) {
         const k = String(change.key)
         const held = collection.by('k', k)
         if (change.deleted) {
-          if (held && held.s.includes(holder)) release(collection, held, holder, applied, primaryKey)
+          if (held) vouching.passTombstone(collection, held, change.version, stored, applied, primaryKey)
+          // A push answer still to come must not bring back an older version.
+          else if (writes.isPending(subscription.collection, change.key)) tombstonesOf(subscription.collection).record(k, change.version)
         } else {
-          const shown = holdRow(collection, k, held, change, holder)
+          const shown = holdRow(collection, k, held, change, holder, tombstonesOf(subscription.collection))
           if (shown) applied.upserted.push(shown)
         }
       }
@@ -298,23 +316,29 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
       return applied
     },
 
-    activate(key) {
-      running.set(key, (running.get(key) ?? 0) + 1)
-    },
-    deactivate(key) {
-      const count = (running.get(key) ?? 0) - 1
-      if (count > 0) running.set(key, count)
-      else running.delete(key)
-    },
+    activate: vouching.activate,
+    deactivate: vouching.deactivate,
 
     markSynced: (key, at) => stamp(key, 'lastSyncedAt', at),
+
+    caughtUp(subscription) {
+      const applied: AppliedPage = { upserted: [], removed: [] }
+      const found = subscriptions.by('key', subscription.key)
+      // Not stored yet: its stream from the beginning brought nothing at all. Stored now (its
+      // sweep due), so that the next catch-up knows the sweep is done.
+      const stored = found ?? Object.assign(storedOrNew(subscription), { sweepDue: true })
+      vouching.caughtUp(stored, applied)
+      if (!found || applied.removed.length > 0) queue.changed()
+      return applied
+    },
 
     digest(key, { upTo } = {}) {
       const stored = subscriptions.by('key', key)
       if (!stored) return undefined
       const acc = digestAccumulator()
+      const answers = vouching.answering(stored)
       for (const doc of collectionOf(stored.collection).data) {
-        if (doc.s.includes(stored.id) && (upTo === undefined || compareVersions(doc.v, upTo) <= 0)) acc.add(doc.k, doc.v)
+        if ((upTo === undefined || compareVersions(doc.v, upTo) <= 0) && answers(doc)) acc.add(doc.k, doc.v)
       }
       return acc.result()
     },
@@ -322,7 +346,17 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
     markDigested: (key, at) => stamp(key, 'digestedAt', at),
 
     beginRepair: (key, { reached } = {}) =>
-      createRepairSession({ key, reached, subscriptions, collectionOf, collections: options.collections, release, changed: () => queue.changed() }),
+      createRepairSession({
+        key,
+        reached,
+        subscriptions,
+        collectionOf,
+        tombstonesOf,
+        collections: options.collections,
+        answersFor: vouching.answering,
+        release: vouching.release,
+        changed: () => queue.changed(),
+      }),
 
     flush: () => queue.flush(),
     async close() {

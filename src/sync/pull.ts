@@ -17,13 +17,18 @@ export interface PullOptions {
   onPage(applied: AppliedPage, page: PullResult): void
 }
 
+/** How a pull to the end of the server's data ended: whether the server held changes back. */
+export interface CaughtUp {
+  heldBack: boolean
+}
+
 /**
  * Pulls pages after the subscription's stored checkpoint until the server has no more. Each page
  * is validated by the transport, then written with its checkpoint in one step; a page that arrives
  * after the signal aborted is dropped unwritten. Throws what the transport throws, and
  * `cursor_stalled` when the server's cursor stops moving (./stalledCursor.ts).
  */
-export async function pullUntilCaughtUp(options: PullOptions): Promise<void> {
+export async function pullUntilCaughtUp(options: PullOptions): Promise<CaughtUp> {
   const { transport, store, key, collection, filter, primaryKey, pageSize, signal } = options
   const cursor = watchCursor()
   for (;;) {
@@ -38,6 +43,11 @@ export async function pullUntilCaughtUp(options: PullOptions): Promise<void> {
       const applied = store.applyPage({ subscription: { key, collection, filter }, changes: page.changes, checkpoint: next })
       options.onPage(applied, page)
     }
-    if (!page.hasMore) return
+    if (!page.hasMore) {
+      if (page.heldBack) return { heldBack: true }
+      const swept = store.caughtUp({ key, collection, filter })
+      if (swept.removed.length > 0) options.onPage(swept, { changes: [], checkpoint: next, hasMore: false })
+      return { heldBack: false }
+    }
   }
 }
