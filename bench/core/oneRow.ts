@@ -1,6 +1,6 @@
 import { configureStore, createEntityAdapter, createSlice } from '@reduxjs/toolkit'
 import type { PayloadAction } from '@reduxjs/toolkit'
-import type { WireRow } from '../../src/protocol'
+import type { WireRow } from '../../src/core/protocol'
 import { memoryTransport } from '../lib/memoryTransport'
 import { ALL_NOTES, replicaStore, whenSynced } from '../lib/replicaStore'
 import type { NoteRow } from '../lib/rows'

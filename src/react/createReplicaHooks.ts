@@ -1,11 +1,11 @@
 import { useEffect, useMemo } from 'react'
 import { useDispatch, useSelector } from 'react-redux'
 import type { SerializedError } from '@reduxjs/toolkit'
-import type { CollectionConfig, RowsOf } from '../collection'
-import type { Replica } from '../createReplica'
-import type { Filter } from '../protocol'
-import type { SubscriptionStatus } from '../redux/reducer'
-import { canonicalFilter, scopeKey } from '../subscriptions/scope'
+import type { CollectionConfig, RowsOf } from '../core/collection'
+import type { Replica } from '../redux/createReplica'
+import type { Filter } from '../core/protocol'
+import type { SubscriptionStatus } from '../state/reducer'
+import { canonicalFilter, scopeKey } from '../core/scope'
 
 const NO_ROWS: never[] = []
 

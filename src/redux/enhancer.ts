@@ -1,5 +1,5 @@
 import type { StoreEnhancer } from '@reduxjs/toolkit'
-import type { ReplicaHandle } from '../sync/engine'
+import type { ReplicaHandle } from '../engines/sync/engine'
 
 /** The store with the replica's lifecycle on it. */
 export interface ReplicaStoreExt {

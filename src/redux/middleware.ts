@@ -1,6 +1,6 @@
 import type { Middleware, MiddlewareAPI } from '@reduxjs/toolkit'
-import type { Scope } from '../subscriptions/scope'
-import type { ReplicaActions } from './actions'
+import type { Scope } from '../core/scope'
+import type { ReplicaActions } from '../state/actions'
 
 /** What the middleware hands subscribe and unsubscribe actions to. */
 export interface SubscriptionHandler {
