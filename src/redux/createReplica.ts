@@ -1,4 +1,4 @@
-import type { Middleware, MiddlewareAPI, Reducer, StoreEnhancer } from '@reduxjs/toolkit'
+import type { Middleware, Reducer, StoreEnhancer } from '@reduxjs/toolkit'
 import type { CollectionConfig, RowsOf } from '../core/collection'
 import { buildActions } from '../state/actions'
 import type { ReplicaActions } from '../state/actions'
@@ -15,15 +15,10 @@ import type { EntityState } from '../state/entityState'
 import { memoryPersistence } from '../store/persistence'
 import type { Persistence } from '../store/persistence'
 import { buildSyncSelectors } from '../state/syncSelectors'
-import { createSyncEngine } from '../engines/sync/engine'
-import type { ReplicaHandle } from '../engines/sync/engine'
 import { resolveLiveSyncOptions } from '../engines/liveOptions'
 import type { LiveSyncOptions } from '../engines/liveOptions'
 import type { Transport } from '../core/pullWire'
 import type { PushTransport } from '../transport/httpPush'
-import { withWrites } from './writesMiddleware'
-import { createWriteEngine } from '../engines/writes/pushLoop'
-import type { WriteEngine } from '../engines/writes/pushLoop'
 import { buildWriteSelectors } from '../state/writesSelectors'
 import type { ConflictDecision, ConflictInfo } from '../core/writeTypes'
 
@@ -170,53 +165,25 @@ export function createReplica<
 
   const pushBatchSize = options.pushBatchSize ?? 100
   if (!Number.isInteger(pushBatchSize) || pushBatchSize < 1) throw new TypeError(`pushBatchSize must be a positive integer, got ${pushBatchSize}`)
-  const pushTransport = options.push ?? (typeof (options.transport as Partial<PushTransport>).push === 'function' ? (options.transport as unknown as PushTransport) : undefined)
-  let writes: WriteEngine | undefined
-  let engine: ReturnType<typeof createSyncEngine> | undefined
-  const attach = (api: MiddlewareAPI) => {
-    const attached = attachEngine(api)
-    writes = createWriteEngine({
-      actions,
-      dispatch: api.dispatch,
-      localStore: attached.localStore(),
-      collections: Object.fromEntries(names.map((name) => [name, { primaryKey: primaryKeys[name] as string }])),
-      transport: pushTransport,
-      live,
-      onConflict: options.onConflict,
-      batchSize: pushBatchSize,
-      now: options.now ?? Date.now,
-    })
-    return attached
-  }
-  const attachEngine = (api: MiddlewareAPI) => {
-    if (engine) throw new Error('This replica already serves a store: call createReplica once per store')
-    engine = createSyncEngine(
-      {
-        actions,
-        transport: options.transport,
-        persistence: options.persistence ?? memoryPersistence(),
-        collections: Object.fromEntries(names.map((name) => [name, { primaryKey: primaryKeys[name] as string }])),
-        pageSize,
-        now: options.now ?? Date.now,
-        ...(options.saveInterval === undefined ? {} : { saveInterval: options.saveInterval }),
-        live,
-      },
-      api,
-    )
-    return engine
-  }
-  const handle = (): ReplicaHandle => {
-    if (!engine) throw new Error('replica.middleware is not installed in this store')
-    const { whenHydrated, flush, close } = engine
-    // Both stop at once, synchronously (a push in flight is resent next time, with the same ids).
-    return { whenHydrated, flush, close: () => Promise.all([writes?.stop(), close()]).then(() => undefined) }
-  }
+  const { middleware, internalsOf } = buildMiddleware({
+    actions,
+    transport: options.transport,
+    push: options.push ?? (typeof (options.transport as Partial<PushTransport>).push === 'function' ? (options.transport as unknown as PushTransport) : undefined),
+    persistence: options.persistence ?? memoryPersistence(),
+    primaryKeys: primaryKeys as Record<string, string>,
+    pageSize,
+    saveInterval: options.saveInterval,
+    pushBatchSize,
+    onConflict: options.onConflict,
+    now: options.now ?? Date.now,
+    live,
+  })
 
   return {
     reducerPath,
     reducer: buildReducer<RowsOf<Collections>>(actions, primaryKeys as { [K in keyof Collections]: string }),
-    middleware: withWrites(buildMiddleware(actions, attach), actions, primaryKeys as Record<string, string>, () => writes),
-    enhancer: buildEnhancer(handle),
+    middleware,
+    enhancer: buildEnhancer(internalsOf),
     actions,
     devCheckOptions: buildDevCheckOptions(reducerPath),
     devTools: buildDevTools(reducerPath, primaryKeys as Record<string, string>),

@@ -1,5 +1,6 @@
 import { createAction } from '@reduxjs/toolkit'
 import type { SerializedError } from '@reduxjs/toolkit'
+import { newId } from '../core/ids'
 import type { Filter, Key } from '../core/protocol'
 import type { Scope, SubscribeOptions } from '../core/scope'
 import type { Row } from '../core/pullWire'
@@ -36,16 +37,28 @@ export function buildActions(reducerPath: string) {
   const type = (name: string) => `${reducerPath}/${name}`
   return {
     /**
-     * Ask for a collection's rows matching a filter; kept in sync until a matching `unsubscribe`.
-     * @example dispatch(replica.actions.subscribe({ collection: 'note', filter: { project_id: 7 } }))
-     * @example dispatch(replica.actions.subscribe({ collection: 'note', filter: { project_id: 7 }, pollingInterval: 5_000 }))
+     * Ask for a collection's rows matching a filter; kept in sync until this subscriber's
+     * `unsubscribe`. Each subscribe action carries `meta.subscriberId` (made here when not given):
+     * pass it to `unsubscribe` so exactly this registration (its polling interval) is released.
+     * @example
+     * const { meta } = dispatch(replica.actions.subscribe({ collection: 'note', filter: { project_id: 7 } }))
+     * dispatch(replica.actions.unsubscribe({ collection: 'note', filter: { project_id: 7 } }, meta.subscriberId))
+     * @example dispatch(replica.actions.subscribe({ collection: 'note', filter: { project_id: 7 }, pollingInterval: 5_000 }, 'notes-panel'))
      */
-    subscribe: createAction<SubscribeOptions>(type('subscribe')),
+    subscribe: createAction(type('subscribe'), (options: SubscribeOptions, subscriberId?: string) => ({
+      payload: options,
+      meta: { subscriberId: subscriberId ?? newId() },
+    })),
     /**
-     * Release one `subscribe` (pass what was subscribed); the sync stops when none is left.
-     * @example dispatch(replica.actions.unsubscribe({ collection: 'note', filter: { project_id: 7 } }))
+     * Release one `subscribe`: pass what was subscribed and the subscribe action's
+     * `meta.subscriberId`. Without an id (a hand-written action), the registration with the same
+     * polling interval is released, else the newest. The sync stops when none is left.
+     * @example dispatch(replica.actions.unsubscribe({ collection: 'note', filter: { project_id: 7 } }, subscriberId))
      */
-    unsubscribe: createAction<SubscribeOptions>(type('unsubscribe')),
+    unsubscribe: createAction(type('unsubscribe'), (options: SubscribeOptions, subscriberId?: string) => ({
+      payload: options,
+      meta: (subscriberId === undefined ? {} : { subscriberId }) as { subscriberId?: string },
+    })),
     /** Stored rows of one collection, loaded at start. */
     hydrateCollection: createAction<{ collection: string; rows: Row[] }>(type('hydrateCollection')),
     /** Hydration finished (or failed, with an error): local data is in Redux. */

@@ -50,15 +50,38 @@ export interface ReplicaHandle {
   close(): Promise<void>
 }
 
-/** A running subscription: how many subscribers hold it, how to stop it, how to wake it. */
+/** A running subscription: the subscribers that hold it, how to stop it, how to wake it. */
 interface Running {
-  refs: number
   controller: AbortController
   alarm: Alarm
-  /** Each subscriber's polling interval; the shortest wins. */
-  intervals: number[]
+  /** Each subscriber's polling interval, by subscriber id; the shortest wins. */
+  subscribers: Array<{ id: string | undefined; interval: number }>
   /** The loop ended on a failure no retry fixes (a 4xx); a new subscriber starts it again. */
   stopped: boolean
+}
+
+/** One store's sync side, as the middleware's handlers drive it. */
+export interface SyncEngine extends ReplicaHandle {
+  /** The local store once opened and hydrated (the push loop works on it); rejects if it could not be opened. */
+  localStore(): Promise<LocalStore>
+  /** One subscriber more; `subscriberId` names its registration for its `unsubscribe`. */
+  subscribe(scope: SubscribeOptions, subscriberId?: string): void
+  /** Releases the registration of `subscriberId` (without one: the one with the same interval, else the newest). */
+  unsubscribe(scope: SubscribeOptions, subscriberId?: string): void
+  /** A subscription caught up (`syncSucceeded`): the local store keeps the time, for the next hydration. */
+  noteSynced(key: string, at: string): void
+}
+
+/**
+ * Which registration an unsubscribe releases: the one with its subscriber id; for an unsubscribe
+ * without one (or an id never seen, e.g. a subscribe from before a hand-written id), the newest
+ * with the same polling interval, else the newest.
+ */
+function registrationOf(subscribers: Running['subscribers'], id: string | undefined, interval: number): number {
+  const byId = id === undefined ? -1 : subscribers.findIndex((s) => s.id === id)
+  if (byId >= 0) return byId
+  const byInterval = subscribers.findLastIndex((s) => s.interval === interval)
+  return byInterval >= 0 ? byInterval : subscribers.length - 1
 }
 
 /**
@@ -73,24 +96,14 @@ const RECONNECT_AFTER_OFFLINE_MS = 2_000
  * The replica's moving parts for one store: the local database, and one sync loop per
  * subscription with its reference count. Lives in the middleware's closure, never in state.
  */
-export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): ReplicaHandle & {
-  /** The local store once opened and hydrated (the push loop works on it); rejects if it could not be opened. */
-  localStore(): Promise<LocalStore>
-  subscribe(scope: SubscribeOptions): void
-  unsubscribe(scope: SubscribeOptions): void
-} {
+export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): SyncEngine {
   const { actions } = config
   const running = new Map<string, Running>()
   const loops = new Set<Promise<void>>()
   let closed = false
   let closing: Promise<void> | undefined
   let opened: LocalStore | undefined
-  const dispatch: MiddlewareAPI['dispatch'] = (action) => {
-    if (closed) return action
-    // The local store keeps each subscription's last sync time, for the next hydration to restore.
-    if (actions.syncSucceeded.match(action)) opened?.markSynced(action.payload.key, action.payload.at)
-    return api.dispatch(action)
-  }
+  const dispatch: MiddlewareAPI['dispatch'] = (action) => (closed ? action : api.dispatch(action))
 
   const hydrated = openAndHydrate({ persistence: config.persistence, collections: config.collections, saveInterval: config.saveInterval }, actions, dispatch)
   // A failed open is reported through state; callers of whenHydrated() still see the rejection.
@@ -144,7 +157,7 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Repl
       const store = await hydrated
       signal.throwIfAborted()
       const { primaryKey } = config.collections[scope.collection] as { primaryKey: string }
-      const pollingInterval = () => Math.min(...entry.intervals)
+      const pollingInterval = () => Math.min(...entry.subscribers.map((s) => s.interval))
       // While its loop runs, the subscription's stream keeps the rows it holds up to date.
       store.activate(key)
       try {
@@ -160,8 +173,8 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Repl
     }
   }
 
-  function start(key: string, scope: Required<Scope>, pollingInterval: number): void {
-    const entry: Running = { refs: 1, controller: new AbortController(), alarm: createAlarm(live.timers), intervals: [pollingInterval], stopped: false }
+  function start(key: string, scope: Required<Scope>, subscriber: Running['subscribers'][number]): void {
+    const entry: Running = { controller: new AbortController(), alarm: createAlarm(live.timers), subscribers: [subscriber], stopped: false }
     running.set(key, entry)
     launch(key, scope, entry)
   }
@@ -180,13 +193,13 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Repl
 
   return {
     localStore: () => hydrated,
-    subscribe(scope) {
+    noteSynced: (key, at) => opened?.markSynced(key, at),
+    subscribe(scope, subscriberId) {
       if (closed) return
       const key = scopeKey(scope)
       const current = running.get(key)
       if (current) {
-        current.refs++
-        current.intervals.push(intervalOf(scope))
+        current.subscribers.push({ id: subscriberId, interval: intervalOf(scope) })
         // A subscription stopped by a 4xx (say, a token that expired) gets another go with each
         // new subscriber, as a remount would give it.
         if (current.stopped) launch(key, { collection: scope.collection, filter: canonicalFilter(scope.filter) }, current)
@@ -201,17 +214,15 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Repl
         dispatch(actions.syncFailed({ key, error: toSerializedError(problem) }))
         return
       }
-      start(key, { collection: scope.collection, filter: canonicalFilter(scope.filter) }, intervalOf(scope))
+      start(key, { collection: scope.collection, filter: canonicalFilter(scope.filter) }, { id: subscriberId, interval: intervalOf(scope) })
     },
 
-    unsubscribe(scope) {
+    unsubscribe(scope, subscriberId) {
       const key = scopeKey(scope)
       const current = running.get(key)
       if (!current) return
-      // Drop the interval this subscriber registered (the default if it named none), else the newest.
-      const at = current.intervals.lastIndexOf(intervalOf(scope))
-      current.intervals.splice(at >= 0 ? at : current.intervals.length - 1, 1)
-      if (--current.refs > 0) return
+      current.subscribers.splice(registrationOf(current.subscribers, subscriberId, intervalOf(scope)), 1)
+      if (current.subscribers.length > 0) return
       running.delete(key)
       current.controller.abort()
       dispatch(actions.syncStopped({ key }))
