@@ -5,6 +5,8 @@ import type { ReplicaActions } from '../state/actions'
 import type { Persistence } from '../store/persistence'
 import type { PushTransport } from '../transport/httpPush'
 import type { LiveSyncConfig } from '../engines/liveOptions'
+import { safeEmitter } from '../runtime/events'
+import { createLiveRuntime } from '../runtime/liveRuntime'
 import { createSyncEngine } from '../engines/sync/engine'
 import type { ReplicaHandle, SyncEngine } from '../engines/sync/engine'
 import { createWriteEngine } from '../engines/writes/pushLoop'
@@ -41,6 +43,17 @@ export interface StoreInternals {
 }
 
 export function createStoreInternals(setup: ReplicaSetup, api: MiddlewareAPI): StoreInternals {
+  const { live } = setup
+  const emit = safeEmitter(live.onEvent)
+  const runtime = createLiveRuntime({
+    onlineManager: live.onlineManager,
+    focusManager: live.focusManager,
+    timers: live.timers,
+    backoff: live.backoff,
+    maxConcurrentPulls: live.maxConcurrentPulls,
+    now: setup.now,
+    emit,
+  })
   const collections = Object.fromEntries(Object.entries(setup.primaryKeys).map(([name, primaryKey]) => [name, { primaryKey }]))
   const sync = createSyncEngine(
     {
@@ -51,7 +64,9 @@ export function createStoreInternals(setup: ReplicaSetup, api: MiddlewareAPI): S
       pageSize: setup.pageSize,
       now: setup.now,
       ...(setup.saveInterval === undefined ? {} : { saveInterval: setup.saveInterval }),
-      live: setup.live,
+      live,
+      runtime,
+      emit,
     },
     api,
   )
@@ -61,7 +76,8 @@ export function createStoreInternals(setup: ReplicaSetup, api: MiddlewareAPI): S
     localStore: sync.localStore(),
     collections,
     transport: setup.push,
-    live: setup.live,
+    live,
+    runtime,
     onConflict: setup.onConflict,
     batchSize: setup.pushBatchSize,
     now: setup.now,
@@ -70,7 +86,10 @@ export function createStoreInternals(setup: ReplicaSetup, api: MiddlewareAPI): S
     whenHydrated: sync.whenHydrated,
     flush: sync.flush,
     // Both stop at once, synchronously (a push in flight is resent next time, with the same ids).
-    close: () => Promise.all([writes.stop(), sync.close()]).then(() => undefined),
+    close: () => {
+      runtime.dispose()
+      return Promise.all([writes.stop(), sync.close()]).then(() => undefined)
+    },
   }
   return { setup, sync, writes, handle }
 }

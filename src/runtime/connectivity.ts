@@ -24,6 +24,11 @@ export interface Connectivity {
   whenOnline(key: string, signal: AbortSignal): Promise<'online' | 'probe'>
   /** Lets one waiter probe now (the app came into focus: a good moment to look). */
   probeNow(): void
+  /**
+   * The online manager changed its mind. The gate does not subscribe to it itself: the store's
+   * one subscription (./liveRuntime.ts) tells it first, then the engines.
+   */
+  onlineChanged(online: boolean): void
   dispose(): void
 }
 
@@ -65,12 +70,6 @@ export function createConnectivity(options: {
     }, delay)
   }
 
-  const unsubscribe = onlineManager.subscribe((online) => {
-    if (!online) return scheduleProbe()
-    cancelProbe()
-    probeAttempt = 0
-    for (const waiter of waiters.splice(0)) waiter.release('online')
-  })
 
   return {
     isOnline: () => onlineManager.isOnline(),
@@ -100,8 +99,13 @@ export function createConnectivity(options: {
     probeNow() {
       if (!onlineManager.isOnline()) releaseOne()
     },
+    onlineChanged(online) {
+      if (!online) return scheduleProbe()
+      cancelProbe()
+      probeAttempt = 0
+      for (const waiter of waiters.splice(0)) waiter.release('online')
+    },
     dispose() {
-      unsubscribe()
       cancelProbe()
     },
   }

@@ -2,14 +2,14 @@ import type { SerializedError } from '@reduxjs/toolkit'
 import { ReplicaError, toSerializedError } from '../../core/errors'
 import { watchCursor } from '../../transport/stalledCursor'
 import type { LocalStore, RepairSession } from '../../store/localStore'
-import type { Connectivity } from '../../runtime/connectivity'
 import { sameDigest } from '../../core/digestHash'
 import type { PullTrigger, ReplicaEvent } from '../../runtime/events'
-import type { Limiter } from '../../runtime/limiter'
 import type { CaughtUp, PullOptions } from './pull'
-import { withTimeout } from '../../runtime/timeout'
-import type { Timers } from '../../runtime/timers'
-import type { DigestResult, Transport } from '../../core/pullWire'
+import { guardRequest } from '../../runtime/guardedTransport'
+import type { RequestGuards } from '../../runtime/guardedTransport'
+import { retry } from '../../runtime/retryer'
+import type { BackoffPolicy } from '../../runtime/backoff'
+import type { Transport } from '../../core/pullWire'
 
 /**
  * The periodic digest check (docs/protocol.md, "Digest"; docs/live-sync.md): after a catch-up, at
@@ -33,7 +33,8 @@ export interface DigestCheckContext {
   filter: PullOptions['filter']
   store: LocalStore
   transport: Transport
-  guards: { limiter: Limiter; connectivity: Connectivity; timers: Timers; timeout: number }
+  guards: RequestGuards
+  backoff: BackoffPolicy
   /** ms between checks; 0 turns them off. */
   interval: number
   now: () => number
@@ -82,17 +83,18 @@ export async function checkDigestIfDue(ctx: DigestCheckContext): Promise<'done' 
   for (let round = 1; ; round++) {
     const checkpoint = store.subscription(key)?.checkpoint ?? null
     if (checkpoint === null) return 'done'
-    let remote: DigestResult
-    try {
-      remote = await guardedDigest(ctx, () => digest({ collection: ctx.collection, filter: ctx.filter, checkpoint, signal }))
-    } catch (error) {
-      if (signal.aborted) throw error
-      const serialized: SerializedError = toSerializedError(error)
-      if (error instanceof ReplicaError && error.code === 'network') ctx.guards.connectivity.reportNetworkError()
-      emit({ type: 'digestFailed', key, error: serialized })
+    const { connectivity, timers } = ctx.guards
+    // No retries: a failed check is reported and tried again after the interval.
+    const answer = await retry(
+      () => guardRequest(ctx.guards, signal, (s) => digest({ collection: ctx.collection, filter: ctx.filter, checkpoint, signal: s })),
+      { key, connectivity, timers, backoff: ctx.backoff, retries: 0, signal, waitOffline: false },
+    )
+    if (!answer.ok) {
+      emit({ type: 'digestFailed', key, error: answer.error })
       store.markDigested(key, stamp())
       return 'done'
     }
+    const remote = answer.value
     signal.throwIfAborted()
     // Rows held at a version past the cursor's (another subscription brought them) are not the
     // server's to cover yet.
@@ -126,25 +128,6 @@ export async function checkDigestIfDue(ctx: DigestCheckContext): Promise<'done' 
     store.markDigested(key, stamp())
     return 'done'
   }
-}
-
-/** The digest request with what every request gets: a limiter slot, a timeout, a connectivity report. */
-async function guardedDigest(ctx: DigestCheckContext, request: () => Promise<DigestResult>): Promise<DigestResult> {
-  const { limiter, connectivity, timers, timeout } = ctx.guards
-  return limiter.run(
-    () =>
-      withTimeout(timers, timeout, ctx.signal, async () => {
-        try {
-          const result = await request()
-          connectivity.reportResponse()
-          return result
-        } catch (error) {
-          if (error instanceof ReplicaError && error.status !== undefined) connectivity.reportResponse()
-          throw error
-        }
-      }),
-    ctx.signal,
-  )
 }
 
 /**

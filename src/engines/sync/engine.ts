@@ -8,10 +8,9 @@ import { canonicalFilter, describeFilterProblem, scopeKey } from '../../core/sco
 import type { Scope, SubscribeOptions } from '../../core/scope'
 import { createAlarm } from '../../runtime/alarm'
 import type { Alarm } from '../../runtime/alarm'
-import { createConnectivity } from '../../runtime/connectivity'
-import { safeEmitter } from '../../runtime/events'
-import { createLimiter } from '../../runtime/limiter'
 import type { LiveSyncConfig } from '../liveOptions'
+import type { ReplicaEvent } from '../../runtime/events'
+import type { LiveRuntime } from '../../runtime/liveRuntime'
 import { runSubscriptionLoop } from './subscriptionLoop'
 import type { LoopServices } from './subscriptionLoop'
 import type { Transport } from '../../core/pullWire'
@@ -29,6 +28,10 @@ export interface EngineConfig {
   saveInterval?: number
   /** Polling, retries, timeouts, connectivity and focus (liveOptions.ts), defaults filled in. */
   live: LiveSyncConfig
+  /** The offline gate, limiter and wake-ups this store's engines share. */
+  runtime: LiveRuntime
+  /** `live.onEvent`, guarded. */
+  emit: (event: ReplicaEvent) => void
 }
 
 /** What the enhancer exposes on the store as `store.replica`. */
@@ -109,14 +112,7 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Sync
   // A failed open is reported through state; callers of whenHydrated() still see the rejection.
   hydrated.then((store) => (opened = store), () => {})
 
-  const { live } = config
-  const emit = safeEmitter(live.onEvent)
-  const connectivity = createConnectivity({
-    onlineManager: live.onlineManager,
-    timers: live.timers,
-    backoff: live.backoff,
-    onProbe: (key) => emit({ type: 'probe', key }),
-  })
+  const { live, runtime, emit } = config
   const services: LoopServices = {
     actions,
     dispatch,
@@ -124,32 +120,14 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Sync
     pageSize: config.pageSize,
     now: config.now,
     live,
-    limiter: createLimiter(live.maxConcurrentPulls),
-    connectivity,
+    limiter: runtime.limiter,
+    connectivity: runtime.connectivity,
     emit,
   }
-  const ringAll = (trigger: 'focus' | 'reconnect') => {
-    for (const { alarm } of running.values()) alarm.ring(trigger)
-  }
-  let offlineSince: number | undefined
-  const stopListening = [
-    live.onlineManager.subscribe((online) => {
-      emit({ type: 'connectivity', online })
-      if (!online) {
-        offlineSince ??= config.now()
-        return
-      }
-      const outage = offlineSince === undefined ? 0 : config.now() - offlineSince
-      offlineSince = undefined
-      if (outage >= RECONNECT_AFTER_OFFLINE_MS) ringAll('reconnect')
-    }),
-    live.focusManager.subscribe((focused) => {
-      if (!focused) return
-      ringAll('focus')
-      connectivity.probeNow()
-    }),
-    () => connectivity.dispose(),
-  ]
+  const stopListening = runtime.onWake((wake) => {
+    if (wake.trigger === 'reconnect' && wake.outageMs < RECONNECT_AFTER_OFFLINE_MS) return
+    for (const { alarm } of running.values()) alarm.ring(wake.trigger)
+  })
 
   async function run(key: string, scope: Required<Scope>, entry: Running): Promise<void> {
     const { signal } = entry.controller
@@ -234,7 +212,7 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Sync
     close() {
       closed = true
       closing ??= (async () => {
-        for (const stop of stopListening) stop()
+        stopListening()
         for (const { controller } of running.values()) controller.abort()
         running.clear()
         await Promise.allSettled([...loops])

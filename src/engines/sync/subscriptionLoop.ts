@@ -1,21 +1,19 @@
 import type { Dispatch, SerializedError } from '@reduxjs/toolkit'
-import { toSerializedError } from '../../core/errors'
 import type { Filter } from '../../core/protocol'
 import type { ReplicaActions } from '../../state/actions'
 import type { SubscriptionStatus } from '../../state/reducer'
 import type { LocalStore, RepairSession } from '../../store/localStore'
 import type { Alarm } from '../../runtime/alarm'
-import { backoff } from '../../runtime/backoff'
 import type { Connectivity } from '../../runtime/connectivity'
 import { checkDigestIfDue, pullRepair } from './digest'
 import type { PullTrigger, ReplicaEvent } from '../../runtime/events'
-import { classifyFailure } from '../../runtime/failures'
 import { guardTransport } from '../../runtime/guardedTransport'
+import { retry } from '../../runtime/retryer'
+import type { RetryContext } from '../../runtime/retryer'
 import type { Limiter } from '../../runtime/limiter'
 import type { LiveSyncConfig } from '../liveOptions'
 import { pullUntilCaughtUp } from './pull'
 import type { PullOptions } from './pull'
-import { sleep } from '../../runtime/timers'
 import type { Transport } from '../../core/pullWire'
 
 /** What every subscription's loop shares: one set per store. */
@@ -39,6 +37,13 @@ export interface LoopTarget {
   primaryKey: string
   /** Read before each wait, since subscribers may come and go with their own intervals. */
   pollingInterval: () => number
+}
+
+/** What a repair's pull counts as it goes. */
+interface RepairCounts {
+  session: RepairSession
+  upserted: number
+  removed: number
 }
 
 /** How one pull ended: caught up, gave up until the next trigger, or stopped for good. */
@@ -68,15 +73,14 @@ export async function runSubscriptionLoop(services: LoopServices, target: LoopTa
     emit({ type: 'failed', key, error, stopped })
   }
 
-  let attempt = 0
+  // The retryer's view of the pull under way, for the attempt each request reports.
+  let current: RetryContext | undefined
+  const guards = { limiter: services.limiter, connectivity, timers: live.timers, timeout: live.timeout }
   const transport = guardTransport(services.transport, {
-    limiter: services.limiter,
-    connectivity,
-    timers: live.timers,
-    timeout: live.timeout,
+    ...guards,
     onRequest: () => {
       alarm.reset()
-      emit({ type: 'requestSent', key, attempt })
+      emit({ type: 'requestSent', key, attempt: current?.attempt() ?? 0 })
     },
   })
 
@@ -85,107 +89,84 @@ export async function runSubscriptionLoop(services: LoopServices, target: LoopTa
   let lastReceived = 0
   let lastHeldBack = false
 
-  /** Catches up; or, given a repair, runs the repair's pull to its end (counting what it changed). */
-  async function pullWithRetries(repair?: { session: RepairSession; upserted: number; removed: number }): Promise<PullOutcome> {
-    attempt = 0
-    let refreshedCredentials = false
-    let received = 0
+  /** One catch-up (or, given a repair, the repair's pull to its end) until the server has no more. */
+  async function pullOnce(context: RetryContext, received: { count: number }, repair?: RepairCounts): Promise<void> {
+    const end = await (repair ? (options: PullOptions) => pullRepair({ ...options, session: repair.session }) : pullUntilCaughtUp)({
+      transport,
+      store,
+      key,
+      collection: target.collection,
+      filter: target.filter,
+      primaryKey: target.primaryKey,
+      pageSize: services.pageSize,
+      signal,
+      onPage(applied, page) {
+        context.progress()
+        received.count += page.changes.length
+        if (repair) {
+          repair.upserted += applied.upserted.length
+          repair.removed += applied.removed.length
+        }
+        if (page.hasMore && page.changes.length > 0) enter('syncing')
+        const remaining = page.remaining === undefined ? {} : { remaining: page.remaining }
+        dispatch(actions.pageApplied({ key, collection: target.collection, ...applied, received: page.changes.length, ...remaining }))
+        emit({ type: 'pageApplied', key, received: page.changes.length, upserted: applied.upserted.length, removed: applied.removed.length, hasMore: page.hasMore, ...remaining })
+      },
+    })
+    if (status !== 'synced') {
+      // The first catch-up is saved before it reports 'synced', so an app may go offline then.
+      // A live pull's rows are left to the save queue (within saveInterval): a file database
+      // is rewritten whole, and awaiting that after every one-row change blocked 0.4 s at 100k
+      // rows. A failed save is the storage's trouble, not this pull's: the save queue reports
+      // it (storageFailed) and retries; stopping the sync would not help.
+      await store.flush().catch(() => {})
+    }
+    signal.throwIfAborted()
+    lastHeldBack = end.heldBack
+  }
+
+  /** Catches up (or repairs) through the retryer; says how it ended, in state and in events. */
+  async function pullWithRetries(repair?: RepairCounts): Promise<PullOutcome> {
+    const received = { count: 0 }
     // A poll of a caught-up subscription stays 'synced' unless it brings rows (see onPage).
     if (status === 'idle' || status === 'error') enter('syncing')
-    for (;;) {
-      if (!connectivity.isOnline()) {
-        enter('offline')
-        await connectivity.whenOnline(key, signal)
-      }
-      try {
-        const end = await (repair ? (options: PullOptions) => pullRepair({ ...options, session: repair.session }) : pullUntilCaughtUp)({
-          transport,
-          store,
-          key,
-          collection: target.collection,
-          filter: target.filter,
-          primaryKey: target.primaryKey,
-          pageSize: services.pageSize,
-          signal,
-          onPage(applied, page) {
-            attempt = 0
-            refreshedCredentials = false
-            received += page.changes.length
-            if (repair) {
-              repair.upserted += applied.upserted.length
-              repair.removed += applied.removed.length
-            }
-            if (page.hasMore && page.changes.length > 0) enter('syncing')
-            const remaining = page.remaining === undefined ? {} : { remaining: page.remaining }
-            dispatch(actions.pageApplied({ key, collection: target.collection, ...applied, received: page.changes.length, ...remaining }))
-            emit({ type: 'pageApplied', key, received: page.changes.length, upserted: applied.upserted.length, removed: applied.removed.length, hasMore: page.hasMore, ...remaining })
-          },
-        })
-        if (status !== 'synced') {
-          // The first catch-up is saved before it reports 'synced', so an app may go offline then.
-          // A live pull's rows are left to the save queue (within saveInterval): a file database
-          // is rewritten whole, and awaiting that after every one-row change blocked 0.4 s at 100k
-          // rows. A failed save is the storage's trouble, not this pull's: the save queue reports
-          // it (storageFailed) and retries; stopping the sync would not help.
-          await store.flush().catch(() => {})
-        }
-        signal.throwIfAborted()
-        const at = new Date(services.now()).toISOString()
-        status = 'synced'
-        dispatch(actions.syncSucceeded({ key, at }))
-        emit({ type: 'synced', key, at })
-        lastReceived = received
-        lastHeldBack = end.heldBack
-        return 'synced'
-      } catch (error) {
-        if (signal.aborted) throw error
-        const failure = classifyFailure(error)
-        const serialized = toSerializedError(error)
-        if (failure.kind === 'offline') {
-          // Not a failure: wait at the gate (top of the loop); probes there are rate-limited.
-          connectivity.reportNetworkError()
-          if (status !== 'offline') emit({ type: 'offline', key, error: serialized })
-          continue
-        }
-        if (failure.kind === 'unauthorized') {
-          const hook = live.onUnauthorized
-          const refreshing = hook !== undefined && !refreshedCredentials
-          emit({ type: 'unauthorized', key, refreshing })
-          if (!refreshing) {
-            fail(serialized, true)
-            return 'stopped'
-          }
-          refreshedCredentials = true
-          let verdict: boolean | void
-          try {
-            verdict = await hook({ collection: target.collection, filter: target.filter, error: serialized })
-          } catch (hookError) {
-            if (signal.aborted) throw hookError
-            fail(toSerializedError(hookError), true)
-            return 'stopped'
-          }
-          signal.throwIfAborted()
-          if (verdict !== false) continue
-          fail(serialized, true)
-          return 'stopped'
-        }
-        if (failure.kind === 'fatal') {
-          fail(serialized, true)
-          return 'stopped'
-        }
-        if (attempt >= live.retries) {
-          fail(serialized, false)
-          return 'exhausted'
-        }
-        const wait = failure.retryAfter === undefined
-          ? backoff(attempt, live.backoff)
-          : { delay: failure.retryAfter, ceiling: failure.retryAfter }
-        attempt++
-        if (status === 'offline') enter('syncing')
-        emit({ type: 'retryScheduled', key, attempt, ...wait, retryAfter: failure.retryAfter !== undefined, error: serialized })
-        await sleep(live.timers, wait.delay, signal)
-      }
+    const hook = live.onUnauthorized
+    const outcome = await retry(
+      (context) => {
+        current = context
+        return pullOnce(context, received, repair)
+      },
+      {
+        key,
+        connectivity,
+        timers: live.timers,
+        backoff: live.backoff,
+        retries: live.retries,
+        signal,
+        ...(hook ? { refreshCredentials: (error: SerializedError) => hook({ collection: target.collection, filter: target.filter, error }) } : {}),
+        onGate: () => enter('offline'),
+        // Not a failure: the loop waits at the gate; probes there are rate-limited.
+        onOffline: (error) => {
+          if (status !== 'offline') emit({ type: 'offline', key, error })
+        },
+        onUnauthorized: (refreshing) => emit({ type: 'unauthorized', key, refreshing }),
+        onRetry: (wait) => {
+          if (status === 'offline') enter('syncing')
+          emit({ type: 'retryScheduled', key, ...wait })
+        },
+      },
+    )
+    if (outcome.ok) {
+      const at = new Date(services.now()).toISOString()
+      status = 'synced'
+      dispatch(actions.syncSucceeded({ key, at }))
+      emit({ type: 'synced', key, at })
+      lastReceived = received.count
+      return 'synced'
     }
+    const exhausted = outcome.kind === 'exhausted'
+    fail(outcome.kind === 'unauthorized' ? (outcome.hookError ?? outcome.error) : outcome.error, !exhausted)
+    return exhausted ? 'exhausted' : 'stopped'
   }
 
   /** The periodic digest check (./digest.ts), right after a catch-up. */
@@ -196,7 +177,8 @@ export async function runSubscriptionLoop(services: LoopServices, target: LoopTa
       filter: target.filter,
       store,
       transport: services.transport,
-      guards: { limiter: services.limiter, connectivity, timers: live.timers, timeout: live.timeout },
+      guards,
+      backoff: live.backoff,
       interval: live.digestInterval,
       now: services.now,
       emit,

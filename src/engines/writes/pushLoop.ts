@@ -4,11 +4,10 @@ import type { Key } from '../../core/protocol'
 import type { ReplicaActions } from '../../state/actions'
 import type { LocalStore } from '../../store/localStore'
 import { createAlarm } from '../../runtime/alarm'
-import { backoff } from '../../runtime/backoff'
-import { createConnectivity } from '../../runtime/connectivity'
-import { classifyFailure } from '../../runtime/failures'
+import type { LiveRuntime } from '../../runtime/liveRuntime'
+import { guardRequest } from '../../runtime/guardedTransport'
+import { retry } from '../../runtime/retryer'
 import type { LiveSyncConfig } from '../liveOptions'
-import { withTimeout } from '../../runtime/timeout'
 import type { Row } from '../../core/pullWire'
 import type { PushTransport } from '../../transport/httpPush'
 import { newId } from '../../core/ids'
@@ -26,6 +25,8 @@ export interface WriteEngineConfig {
   /** Where writes go; without one, writes are refused (`no_push_transport`). */
   transport: PushTransport | undefined
   live: LiveSyncConfig
+  /** The offline gate and wake-ups shared with the sync engine. */
+  runtime: LiveRuntime
   onConflict: ((conflict: ConflictInfo) => ConflictDecision) | undefined
   /** Most mutations per request. */
   batchSize: number
@@ -59,23 +60,15 @@ export function createWriteEngine(config: WriteEngineConfig): WriteEngine {
   const dispatch = (action: UnknownAction) => {
     if (!signal.aborted) config.dispatch(action)
   }
-  // Rung by new writes, reconnects and focus; `retry` only by reconnects and focus, so a burst of
+  // Rung by new writes, reconnects and focus; `retryAlarm` only by reconnects and focus, so a burst of
   // writes during an outage does not cut the backoff short.
   const idle = createAlarm(live.timers)
-  const retry = createAlarm(live.timers)
-  const connectivity = createConnectivity({ onlineManager: live.onlineManager, timers: live.timers, backoff: live.backoff })
-  const stopListening = [
-    live.onlineManager.subscribe((online) => {
-      if (!online) return
-      idle.ring('reconnect')
-      retry.ring('reconnect')
-    }),
-    live.focusManager.subscribe((focused) => {
-      if (!focused) return
-      idle.ring('focus')
-      retry.ring('focus')
-    }),
-  ]
+  const retryAlarm = createAlarm(live.timers)
+  const { connectivity } = config.runtime
+  const stopListening = config.runtime.onWake(({ trigger }) => {
+    idle.ring(trigger)
+    retryAlarm.ring(trigger)
+  })
 
   const at = () => new Date(config.now()).toISOString()
 
@@ -132,10 +125,24 @@ export function createWriteEngine(config: WriteEngineConfig): WriteEngine {
     return entry.row ? { ...base, row: entry.row as WireMutation['row'] } : base
   }
 
+  /** Sends one batch and checks that the answer matches it. */
+  async function send(transport: PushTransport, batch: OutboxEntry[]): Promise<MutationResult[]> {
+    if (status === 'idle') setStatus('pushing')
+    const mutations = batch.map(wire)
+    const answer = await guardRequest({ connectivity, timers: live.timers, timeout: live.timeout }, signal, (s) => transport.push({ mutations, signal: s }))
+    signal.throwIfAborted()
+    if (answer.results.length !== batch.length || answer.results.some((r, i) => r.id !== batch[i]!.id)) {
+      throw new ReplicaError('malformed_page', 'Malformed push answer: its results do not match the mutations sent')
+    }
+    return answer.results
+  }
+
+  /**
+   * The push loop: the outbox's head, in batches, through the retryer, for as long as the replica
+   * runs. Unlike a pull it never gives up: past `retries` it shows `error` and keeps backing off.
+   */
   async function run(local: LocalStore, transport: PushTransport): Promise<void> {
-    let attempt = 0
     let limit = config.batchSize
-    let refreshed = false
     for (;;) {
       const batch = local.writes.nextBatch(limit)
       if (batch.length === 0) {
@@ -144,65 +151,39 @@ export function createWriteEngine(config: WriteEngineConfig): WriteEngine {
         await idle.wait(0, signal)
         continue
       }
-      if (!connectivity.isOnline()) {
-        setStatus('offline')
-        await connectivity.whenOnline('push', signal)
-      }
-      if (status === 'idle') setStatus('pushing')
-      try {
-        const mutations = batch.map(wire)
-        const answer = await withTimeout(live.timers, live.timeout, signal, (s) => transport.push({ mutations, signal: s }))
-        connectivity.reportResponse()
-        signal.throwIfAborted()
-        if (answer.results.length !== batch.length || answer.results.some((r, i) => r.id !== batch[i]!.id)) {
-          throw new ReplicaError('malformed_page', 'Malformed push answer: its results do not match the mutations sent')
-        }
-        settle(local, batch, answer.results)
-        attempt = 0
-        refreshed = false
+      const hook = live.onUnauthorized
+      const outcome = await retry(() => send(transport, batch), {
+        key: 'push',
+        connectivity,
+        timers: live.timers,
+        backoff: live.backoff,
+        retries: Infinity,
+        signal,
+        // A refresh that throws counts as one that returned false.
+        ...(hook ? { refreshCredentials: (error: SerializedError) => Promise.resolve(hook({ collection: batch[0]!.collection, filter: {}, error })).catch(() => false) } : {}),
+        wait: (ms) => retryAlarm.wait(Math.max(1, ms), signal),
+        onGate: () => setStatus('offline'),
+        onOffline: (error) => setStatus('offline', error),
+        onRetry: ({ attempt, error }) => {
+          if (attempt > live.retries) setStatus('error', error)
+        },
+      })
+      if (outcome.ok) {
+        settle(local, batch, outcome.value)
         limit = config.batchSize
         if (status !== 'pushing') setStatus('pushing')
-      } catch (error) {
-        if (signal.aborted) throw error
-        if (error instanceof ReplicaError && error.status !== undefined) connectivity.reportResponse()
-        const failure = classifyFailure(error)
-        const serialized = toSerializedError(error)
-        if (failure.kind === 'offline') {
-          connectivity.reportNetworkError()
-          setStatus('offline', serialized)
-          continue
-        }
-        if (failure.kind === 'unauthorized') {
-          const hook = live.onUnauthorized
-          if (hook && !refreshed) {
-            refreshed = true
-            try {
-              if ((await hook({ collection: batch[0]!.collection, filter: {}, error: serialized })) !== false) continue
-            } catch {
-              // As a hook returning false.
-            }
-          }
-          // Wait for something to change (a write, focus, reconnect), then try again.
-          setStatus('error', serialized)
-          await retry.wait(live.backoff.maxDelay, signal)
-          refreshed = false
-          continue
-        }
-        if (failure.kind === 'fatal') {
-          // A 4xx for the whole request: find the write it is about by sending one at a time, and
-          // refuse that one alone. The queue must never stall behind it.
-          if (batch.length > 1) {
-            limit = 1
-            continue
-          }
-          const code = typeof serialized.code === 'string' ? serialized.code : 'http'
-          settle(local, batch, [{ id: batch[0]!.id, status: 'rejected', error: { code, message: serialized.message ?? 'refused' } }])
-          continue
-        }
-        const wait = failure.retryAfter === undefined ? backoff(attempt, live.backoff) : { delay: failure.retryAfter }
-        attempt++
-        if (attempt > live.retries) setStatus('error', serialized)
-        await retry.wait(Math.max(1, wait.delay), signal)
+      } else if (outcome.kind === 'unauthorized') {
+        // Wait for something to change (a write, focus, reconnect), then try again.
+        setStatus('error', outcome.error)
+        await retryAlarm.wait(live.backoff.maxDelay, signal)
+      } else if (batch.length > 1) {
+        // A 4xx for the whole request: find the write it is about by sending one at a time, and
+        // refuse that one alone. The queue must never stall behind it.
+        limit = 1
+      } else {
+        const { error } = outcome
+        const code = typeof error.code === 'string' ? error.code : 'http'
+        settle(local, batch, [{ id: batch[0]!.id, status: 'rejected', error: { code, message: error.message ?? 'refused' } }])
       }
     }
   }
@@ -241,8 +222,7 @@ export function createWriteEngine(config: WriteEngineConfig): WriteEngine {
     wake: () => idle.ring('subscribe'),
     async stop() {
       controller.abort()
-      for (const stop of stopListening) stop()
-      connectivity.dispose()
+      stopListening()
       await loop.catch(() => {})
     },
   }
