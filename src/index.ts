@@ -1,3 +1,8 @@
+/**
+ * `redux-replica`: what an app uses — createReplica, transports, persistence, managers, and the
+ * types of its state, actions and options. Wire types and digest helpers, for servers and custom
+ * transports, are in `redux-replica/protocol`; the reference server in `redux-replica/server`.
+ */
 export { createReplica } from './redux/createReplica'
 export type { Replica, ReplicaOptions } from './redux/createReplica'
 export { collection } from './core/collection'
@@ -6,9 +11,6 @@ export { httpTransport } from './transport/httpTransport'
 export type { HttpTransportOptions } from './transport/httpTransport'
 export { seedTransport } from './transport/seedTransport'
 export type { SeedTransportOptions } from './transport/seedTransport'
-export type { Change, Checkpoint, DigestRequest, DigestResult, PullRequest, PullResult, Row, Transport } from './core/pullWire'
-export { digestAccumulator, fnv1a32 } from './core/digestHash'
-export type { Digest, DigestResponseBody } from './core/digestHash'
 export { memoryPersistence } from './store/persistence'
 export type { Loaded, Persistence, SetAsideReason, StorageConnection, WriterRole } from './store/persistence'
 export { filePersistence } from './store/filePersistence'
@@ -25,7 +27,6 @@ export { createFocusManager } from './runtime/focusManager'
 export type { FocusManager, FocusManagerOptions, FocusEventSetup } from './runtime/focusManager'
 export type { PullTrigger, ReplicaEvent } from './runtime/events'
 export type { Timers } from './runtime/timers'
-export { parseRetryAfter } from './transport/retryAfter'
 export type { SyncState } from './state/syncSelectors'
 export type { ReplicaStoreExt } from './redux/enhancer'
 export type { ReplicaDevCheckOptions, ReplicaDevTools } from './state/devChecks'
@@ -35,11 +36,13 @@ export type { EntityState } from './state/entityState'
 export type { HydratedSubscription, PageAppliedPayload, ReplicaActions } from './state/actions'
 export { canonicalFilter, matchesFilter, scopeKey } from './core/scope'
 export type { Scope, SubscribeOptions } from './core/scope'
-export { ReplicaError, toSerializedError } from './core/errors'
+export { ReplicaError } from './core/errors'
 export type { ReplicaErrorCode } from './core/errors'
-export type * from './core/protocol'
+export type { Filter, FilterValue, Json, JsonPrimitive, Key, Version } from './core/protocol'
+// A custom transport implements one of these; its wire types are in redux-replica/protocol.
+export type { Row, Transport } from './core/pullWire'
+export type { PushTransport } from './transport/httpPush'
 export { httpPushTransport } from './transport/httpPush'
-export type { PushRequest, PushTransport } from './transport/httpPush'
 export { newId } from './core/ids'
 export type { WritesState } from './state/writesReducer'
 export type {
@@ -55,4 +58,3 @@ export type {
   SavePayload,
 } from './core/writeTypes'
 export type { Settlement } from './store/outboxStore'
-export type { MutationOp, MutationResult, PushErrorCode, PushRequestBody, PushResponseBody, WireMutation } from './core/pushWire'

@@ -1,4 +1,5 @@
-import type { PullRequest, PullResult, Transport } from '../../src'
+import type { Transport } from '../../src'
+import type { PullRequest, PullResult } from '../../src/protocol'
 
 /**
  * An experiment, not a feature: wraps a transport so that, when a page says more rows remain, the

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { memoryPersistence } from '../../src'
-import type { Change } from '../../src'
+import type { Change } from '../../src/protocol'
 import { openLocalStore } from '../../src/store/localStore'
 import { digestAccumulator } from '../../src/core/digestHash'
 

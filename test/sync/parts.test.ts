@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
-import { ReplicaError, createOnlineManager, parseRetryAfter } from '../../src'
+import { ReplicaError, createOnlineManager } from '../../src'
+import { parseRetryAfter } from '../../src/protocol'
 import type { ReplicaState } from '../../src'
 import { buildSyncSelectors } from '../../src/state/syncSelectors'
 import { backoff } from '../../src/runtime/backoff'
