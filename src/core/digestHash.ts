@@ -11,11 +11,15 @@
 
 /** Body of a successful `GET <base>/digest`. */
 export interface DigestResponseBody {
-  /** Live rows matching the filter and the caller's scope at or before the cursor's position. */
+  /** How many live rows match the filter and the caller's scope at or before the cursor's position. */
   count: number
   /** Unsigned 32-bit sum of FNV-1a-32 of `${id}:${_version}` over those rows. */
   hash: number
-  /** The version of the cursor's position: every row version up to it is final on the server. */
+  /**
+   * How far the digest reaches: the rows of the scope at versions up to it are exactly those
+   * counted (nothing of the scope lies between the cursor and it, and every version up to it is
+   * final on the server). At least the cursor's version; the server's horizon for a quiet scope.
+   */
   version?: number
 }
 

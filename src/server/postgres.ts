@@ -2,7 +2,7 @@ import type { Pool, PoolClient } from 'pg'
 import { createHash } from 'node:crypto'
 import { loadDriver } from './drivers.js'
 import { countStatement, currentRowStatement, heldBackStatement, inScopeStatement, pullStatement, rowJsonSql, seedStatements, writeStatement, type Statement } from './queries.js'
-import { digestStatement } from './digest.js'
+import { digestStatement, reachStatement, reachedVersion } from './digest.js'
 import { boundedDigest } from './scan-budget.js'
 import { busy } from './errors.js'
 import { installPostgresSql } from './postgres-schema.js'
@@ -56,6 +56,7 @@ export function postgresDialect(schema: string | undefined): Dialect {
     // The horizon is taken in the same statement (same snapshot) as the rows it guards.
     readPrefix: 'WITH h AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS x) ',
     servable: (col) => `${col} < (SELECT x FROM h)`,
+    horizon: '((SELECT x FROM h) - 1)',
   }
 }
 
@@ -161,12 +162,13 @@ export function postgresSource(options: PostgresSourceOptions): ReplicaSource & 
       // hash each chunk synchronously).
       const st = digestStatement(d, plan)
       return bounded(budget, async (client) => {
+        const version = reachedVersion(plan.upTo, (await run(reachStatement(d, plan), client))[0]!)
         await client.query(`DECLARE replica_digest NO SCROLL CURSOR FOR ${st.sql}`, st.params)
         const acc = boundedDigest(budget.maxRows)
         for (;;) {
           const { rows } = await client.query<unknown[]>({ text: `FETCH ${DIGEST_CHUNK} FROM replica_digest`, rowMode: 'array' })
           acc.add(rows)
-          if (rows.length < DIGEST_CHUNK) return acc.result()
+          if (rows.length < DIGEST_CHUNK) return { ...acc.result(), version }
         }
       })
     },

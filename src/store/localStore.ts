@@ -124,7 +124,7 @@ export interface LocalStore {
    * The digest (docs/protocol.md, "Digest") of the rows a subscription answers for: those it holds,
    * and those matching its filter that no running stream holds and no pending write covers (it
    * shows them, and nobody else vouches for them), with the version held; given `upTo`, only rows
-   * held at or below that version, as the server's digest covers only rows up to the cursor.
+   * held at or below that version, as the server's digest reaches only that far (its `version`).
    * Undefined for an unknown subscription.
    */
   digest(key: string, options?: { upTo?: Version }): Digest | undefined

@@ -96,8 +96,8 @@ export async function checkDigestIfDue(ctx: DigestCheckContext): Promise<'done' 
     }
     const remote = answer.value
     signal.throwIfAborted()
-    // Rows held at a version past the cursor's (another subscription brought them) are not the
-    // server's to cover yet.
+    // Rows held at a version past the digest's reach (another subscription brought them, or a
+    // push answer stored them ahead of the scope's next change) are not the server's to cover yet.
     const local = store.digest(key, remote.version === undefined ? {} : { upTo: remote.version }) ?? { count: 0, hash: 0 }
     const match = sameDigest(local, remote)
     emit({ type: 'digestChecked', key, match, round, local, remote: { count: remote.count, hash: remote.hash } })
