@@ -33,7 +33,7 @@ export type { ReplicaDevCheckOptions, ReplicaDevTools } from './state/devChecks'
 export type { HydrationState, ReplicaState, StorageState, SubscriptionState, SubscriptionStatus } from './state/reducer'
 export type { CollectionSelectors, RootStateWith } from './state/selectors'
 export type { EntityState } from './state/entityState'
-export type { HydratedSubscription, PageAppliedPayload, ReplicaActions } from './state/actions'
+export type { HydratedSubscription, PageAppliedPayload, ReplicaActions, ReplicaInternalActions, ReplicaPublicActions } from './state/actions'
 export { canonicalFilter, matchesFilter, scopeKey } from './core/scope'
 export type { Scope, SubscribeOptions } from './core/scope'
 export { ReplicaError } from './core/errors'
@@ -44,7 +44,7 @@ export type { Row, Transport } from './core/pullWire'
 export type { PushTransport } from './transport/httpPush'
 export { httpPushTransport } from './transport/httpPush'
 export { newId } from './core/ids'
-export type { WritesState } from './state/writesReducer'
+export type { WritesState } from './state/writesSlice'
 export type {
   CollectionChange,
   ConflictDecision,

@@ -1,7 +1,7 @@
 import type { Middleware, Reducer, StoreEnhancer } from '@reduxjs/toolkit'
 import type { CollectionConfig, RowsOf } from '../core/collection'
 import { buildActions } from '../state/actions'
-import type { ReplicaActions } from '../state/actions'
+import type { ReplicaInternalActions, ReplicaPublicActions } from '../state/actions'
 import { buildDevCheckOptions, buildDevTools } from '../state/devChecks'
 import type { ReplicaDevCheckOptions, ReplicaDevTools } from '../state/devChecks'
 import { buildEnhancer } from './enhancer'
@@ -95,7 +95,16 @@ export interface Replica<Collections extends Record<string, CollectionConfig<obj
   reducer: Reducer<ReplicaState<RowsOf<Collections>>>
   middleware: Middleware
   enhancer: StoreEnhancer<ReplicaStoreExt>
-  actions: ReplicaActions
+  /** What an app dispatches: `subscribe`, `unsubscribe`, `save`, `remove`, `dismissRejectedWrite`. */
+  actions: ReplicaPublicActions
+  /**
+   * What the replica dispatches itself (hydration, sync status, pages, storage and push reports):
+   * listen to them (a listener middleware, a test), never dispatch them, as with RTK Query's
+   * `internalActions`.
+   * @example
+   * listenerMiddleware.startListening({ actionCreator: replica.internalActions.repaired, effect: ({ payload }) => report(payload.key) })
+   */
+  internalActions: ReplicaInternalActions
   /**
    * `getDefaultMiddleware` options that keep RTK's serializable and immutable checks on
    * everywhere except over the replica's rows (which are plain JSON, never mutated), so a
@@ -157,7 +166,8 @@ export function createReplica<
     names.map((name) => [name, (options.collections[name] as CollectionConfig<object>).primaryKey ?? 'id']),
   ) as { [K in keyof Collections]: string }
 
-  const actions = buildActions(reducerPath)
+  const { actions: publicActions, internalActions, slices } = buildActions(reducerPath)
+  const actions = { ...publicActions, ...internalActions }
   const selectState = (state: RootStateWith<Path, RowsOf<Collections>>) => state[reducerPath]
   const collectionSelectors = Object.fromEntries(
     names.map((name) => [name, buildCollectionSelectors((state: RootStateWith<Path, RowsOf<Collections>>) => selectState(state).collections[name] as EntityState<object>, primaryKeys[name] as string)]),
@@ -181,10 +191,11 @@ export function createReplica<
 
   return {
     reducerPath,
-    reducer: buildReducer<RowsOf<Collections>>(actions, primaryKeys as { [K in keyof Collections]: string }),
+    reducer: buildReducer<RowsOf<Collections>>(actions, slices, primaryKeys as { [K in keyof Collections]: string }),
     middleware,
     enhancer: buildEnhancer(internalsOf),
-    actions,
+    actions: publicActions,
+    internalActions,
     devCheckOptions: buildDevCheckOptions(reducerPath),
     devTools: buildDevTools(reducerPath, primaryKeys as Record<string, string>),
     selectors: {

@@ -1,7 +1,7 @@
 import type { Key } from '../core/protocol'
 import type { ReplicaState } from './reducer'
-import { pendingKey } from './writesReducer'
-import type { WritesState } from './writesReducer'
+import { pendingKey } from './writesSlice'
+import type { WritesState } from './writesSlice'
 import type { RejectedWrite } from '../core/writeTypes'
 
 /** Selectors of local writes (docs/writes.md). */
