@@ -1,3 +1,4 @@
+import { createSelector, lruMemoize } from '@reduxjs/toolkit'
 import type { Filter, Key } from '../core/protocol'
 import { canonicalFilter, matchesFilter, scopeKey } from '../core/scope'
 import type { Scope } from '../core/scope'
@@ -36,31 +37,33 @@ const NO_SUBSCRIPTION: SubscriptionState = Object.freeze({
 const MAX_FILTERS = 64
 
 export function buildCollectionSelectors<S, T>(select: (state: S) => EntityState<T>, primaryKey: string): CollectionSelectors<S, T> {
-  // Each flat view is one pass over the shards' arrays: O(rows) pointer copies, once per state.
-  const all = memoizeByState((entities: EntityState<T>) => {
+  // Each flat view is one pass over the shards' arrays: O(rows) pointer copies, once per state of
+  // the collection. One-entry memos (lruMemoize), as the views change with every page anyway.
+  const memo = { memoize: lruMemoize, argsMemoize: lruMemoize } as const
+  const selectAll = createSelector([select], (entities) => {
     const out = new Array<T>(entities.total)
     let i = 0
     for (const shard of entities.shards) for (const row of shard.rows) out[i++] = row
     return out
-  })
-  const byKey = memoizeByState((entities: EntityState<T>) => {
+  }, memo)
+  const selectEntities = createSelector([select], (entities) => {
     const out: Record<string, T> = {}
     for (const { keys, rows } of entities.shards) for (let j = 0; j < keys.length; j++) out[keys[j] as string] = rows[j] as T
     return out
-  })
-  const ids = memoizeByState((entities: EntityState<T>) =>
-    all(entities).map((row) => (row as Record<string, unknown>)[primaryKey] as Key),
-  )
-  // Per filter: the result for the last state asked, and each shard's matching rows. Shards are
+  }, memo)
+  const selectIds = createSelector([selectAll], (rows) => rows.map((row) => (row as Record<string, unknown>)[primaryKey] as Key), memo)
+  // selectWhere stays hand-written: createSelector memoizes on whole inputs, so a new collection
+  // state would filter every row again. Per filter: the result for the last state asked, and each
+  // shard's matching rows. Shards are
   // immutable and shared between states, so after a page only the ~250 shards it touched are
   // filtered again; the rest are looked up. A 100k-row sync then costs each mounted view about a
   // page's work per page, not a pass over every row.
   const filters = new Map<string, { entities?: EntityState<T>; rows: T[]; byShard: WeakMap<object, T[]> }>()
   return {
-    selectAll: (state) => all(select(state)),
+    selectAll,
     selectById: (state, id) => entityById(select(state), id),
-    selectIds: (state) => ids(select(state)),
-    selectEntities: (state) => byKey(select(state)),
+    selectIds,
+    selectEntities,
     selectTotal: (state) => select(state).total,
     selectWhere(state, filter) {
       const entities = select(state)
@@ -113,18 +116,6 @@ export function buildReplicaSelectors<S>(select: (state: S) => ReplicaState) {
      * @example const writesHere = selectStorage(state).role === 'leader'
      */
     selectStorage: (state: S): StorageState => select(state).storage,
-  }
-}
-
-function memoizeByState<T, R>(compute: (entities: EntityState<T>) => R): (entities: EntityState<T>) => R {
-  let lastInput: EntityState<T> | undefined
-  let lastOutput: R
-  return (entities) => {
-    if (entities !== lastInput) {
-      lastOutput = compute(entities)
-      lastInput = entities
-    }
-    return lastOutput
   }
 }
 

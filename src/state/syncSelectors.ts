@@ -1,3 +1,4 @@
+import { createSelector, lruMemoize } from '@reduxjs/toolkit'
 import type { ReplicaState, SubscriptionState, SubscriptionStatus } from './reducer'
 
 /** Where the whole replica stands, for a sync indicator in the app's chrome. */
@@ -21,8 +22,10 @@ const PRIORITY: SubscriptionStatus[] = ['error', 'offline', 'syncing', 'synced',
 
 /** Builds `selectSyncState`, memoized on the subscriptions object (so `useSelector` keeps its result). */
 export function buildSyncSelectors<S>(select: (state: S) => ReplicaState) {
-  let lastInput: Record<string, SubscriptionState> | undefined
-  let lastOutput: SyncState | undefined
+  const selectSyncState = createSelector([(state: S) => select(state).subscriptions], (subscriptions) => summarize(Object.values(subscriptions)), {
+    memoize: lruMemoize,
+    argsMemoize: lruMemoize,
+  })
   return {
     /**
      * The replica's overall sync state.
@@ -30,13 +33,7 @@ export function buildSyncSelectors<S>(select: (state: S) => ReplicaState) {
      * const { status, remaining } = useSelector(replica.selectors.selectSyncState)
      * if (status === 'offline') showBanner('Offline: showing saved data')
      */
-    selectSyncState(state: S): SyncState {
-      const subscriptions = select(state).subscriptions
-      if (subscriptions === lastInput && lastOutput) return lastOutput
-      lastInput = subscriptions
-      lastOutput = summarize(Object.values(subscriptions))
-      return lastOutput
-    },
+    selectSyncState: selectSyncState as (state: S) => SyncState,
   }
 }
 
