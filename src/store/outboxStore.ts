@@ -1,10 +1,11 @@
 import type Loki from 'lokijs'
 import type { Key, Version } from '../core/protocol'
 import type { TombstoneMemory } from './tombstones'
-import { compareVersions } from '../core/versions'
 import type { Row } from '../core/pullWire'
 import type { CollectionChange, OutboxEntry, PendingCount, RejectedWrite, ResolvedConflict } from '../core/writeTypes'
 import type { MutationResult } from '../core/pushWire'
+import { createOutboxIndex, effectOf } from './outboxIndex'
+import { settleAnswers } from './outboxSettle'
 
 /** The Loki collection of pending writes, saved with the data. */
 export const OUTBOX = '_replica_outbox'
@@ -94,30 +95,17 @@ const copy = (entry: OutboxEntry): OutboxEntry => {
   return row === undefined ? { id, seq, collection, key, op, baseVersion } : { id, seq, collection, key, op, row, baseVersion }
 }
 
+/**
+ * The outbox over its Loki collection. A factory of closures over the store's counters (`seq`,
+ * which ids may have been sent): each method is short, and the in-memory index
+ * (./outboxIndex.ts) and the settling of answers (./outboxSettle.ts) live in modules of their own.
+ */
 export function createOutboxStore(options: OutboxStoreOptions): OutboxStore {
   const { outbox } = options
-  // Per collection, per key (as a string): its pending writes in order. Rebuilt from the outbox.
-  const byKey = new Map<string, Map<string, OutboxEntry[]>>()
-  const listOf = (collection: string, k: string, create = false): OutboxEntry[] | undefined => {
-    let keys = byKey.get(collection)
-    if (!keys) {
-      if (!create) return undefined
-      byKey.set(collection, (keys = new Map()))
-    }
-    let list = keys.get(k)
-    if (!list && create) keys.set(k, (list = []))
-    return list
-  }
-  const dropFromList = (entry: OutboxEntry) => {
-    const keys = byKey.get(entry.collection)
-    const list = keys?.get(String(entry.key))
-    if (!keys || !list) return
-    const at = list.indexOf(entry)
-    if (at >= 0) list.splice(at, 1)
-    if (list.length === 0) keys.delete(String(entry.key))
-  }
   const sorted = outbox.data.slice().sort((a, b) => a.seq - b.seq)
-  for (const entry of sorted) listOf(entry.collection, String(entry.key), true)!.push(entry)
+  const index = createOutboxIndex(sorted, options.rowsOf)
+  const { listOf, baseOf, count, changeOf } = index
+  const visibleByK = index.visible
   let seq = sorted.reduce((max, entry) => Math.max(max, entry.seq), 0)
   // Writes that may have reached the server: everything found at open, everything sent since.
   // Only a write that surely never left may be merged with a later one (keeping its id).
@@ -125,67 +113,18 @@ export function createOutboxStore(options: OutboxStoreOptions): OutboxStore {
   // Every id this store has held: writes found at open, queued here, or adopted.
   const known = new Set(maybeSent)
 
-  const baseOf = (collection: string, k: string) => options.rowsOf(collection).by('k', k) as BaseDoc | undefined
-  const effect = (entry: OutboxEntry): Row | undefined => (entry.op === 'upsert' ? entry.row : undefined)
-  const visibleByK = (collection: string, k: string): Row | undefined => {
-    const list = listOf(collection, k)
-    if (list && list.length > 0) return effect(list[list.length - 1]!)
-    return baseOf(collection, k)?.r
-  }
-  const count = (collection: string, key: Key): PendingCount => ({ collection, key, count: listOf(collection, String(key))?.length ?? 0 })
-  const changeOf = (collection: string, key: Key): CollectionChange => {
-    const row = visibleByK(collection, String(key))
-    return row ? { collection, upserted: [row], removed: [] } : { collection, upserted: [], removed: [key] }
-  }
-
-  /**
-   * Makes the server's row the stored one, if it is newer than every version the client has seen
-   * of it: the row held, or a tombstone the stream brought while the answer was on its way (a
-   * resend answered from the server's record carries the row as it was when first applied).
-   */
-  const rebase = (collection: string, k: string, row: Row | null, version: number | null) => {
-    const rows = options.rowsOf(collection)
-    const gone = options.tombstonesOf(collection)
-    const held = baseOf(collection, k)
-    if (row === null) {
-      // Deleted on the server (or never there): the stored row goes, and its tombstone is
-      // remembered, so that a pull of an older version still under way cannot bring it back.
-      if (version === null) {
-        if (held) rows.remove(held)
-        return
-      }
-      if (held && compareVersions(version, held.v) < 0) return
-      if (held) rows.remove(held)
-      gone.record(k, version)
-      return
-    }
-    const v = version ?? (row._version as number)
-    if (!gone.admits(k, v)) return
-    gone.forget(k)
-    if (!held) {
-      rows.insert({ k, v, r: row, s: options.holdersFor(collection, row) })
-    } else if (compareVersions(v, held.v) > 0) {
-      held.v = v
-      held.r = row
-      // The subscriptions whose streams will hold it now: their next pulls bring this version (a
-      // no-op) or a tombstone that then removes it, as for any pulled row.
-      held.s = options.holdersFor(collection, row)
-      rows.update(held)
-    }
-  }
-
   return {
     entries: () => outbox.data.slice().sort((a, b) => a.seq - b.seq).map(copy),
     size: () => outbox.data.length,
     isPending: (collection, key) => (listOf(collection, String(key))?.length ?? 0) > 0,
     pendingCounts() {
       const out: PendingCount[] = []
-      for (const [collection, keys] of byKey) for (const list of keys.values()) out.push({ collection, key: list[0]!.key, count: list.length })
+      for (const [collection, keys] of index.collections()) for (const list of keys.values()) out.push({ collection, key: list[0]!.key, count: list.length })
       return out
     },
     visible: (collection, key) => visibleByK(collection, String(key)),
     overlay(collection, rows) {
-      const keys = byKey.get(collection)
+      const keys = index.keysOf(collection)
       if (!keys || keys.size === 0) return rows
       const { primaryKey } = options.primaryKeys[collection] as { primaryKey: string }
       const out: Row[] = []
@@ -196,12 +135,12 @@ export function createOutboxStore(options: OutboxStoreOptions): OutboxStore {
         const list = keys.get(k)
         if (!list) out.push(row)
         else {
-          const shown = effect(list[list.length - 1]!)
+          const shown = effectOf(list[list.length - 1]!)
           if (shown) out.push(shown)
         }
       }
       for (const [k, list] of keys) {
-        const shown = effect(list[list.length - 1]!)
+        const shown = effectOf(list[list.length - 1]!)
         if (!seen.has(k) && shown) out.push(shown)
       }
       return out
@@ -216,7 +155,7 @@ export function createOutboxStore(options: OutboxStoreOptions): OutboxStore {
       if (last && !maybeSent.has(last.id)) {
         // Never sent: fold this write into it. What stood before it decides whether a delete
         // cancels it (a row created and deleted offline never reaches the server).
-        const before = list.length >= 2 ? effect(list[list.length - 2]!) : last.baseVersion === null ? undefined : baseOf(collection, k)?.r ?? {}
+        const before = list.length >= 2 ? effectOf(list[list.length - 2]!) : last.baseVersion === null ? undefined : baseOf(collection, k)?.r ?? {}
         if (write.op === 'upsert') {
           last.op = 'upsert'
           last.row = write.row!
@@ -224,7 +163,7 @@ export function createOutboxStore(options: OutboxStoreOptions): OutboxStore {
           entry = last
         } else if (before === undefined) {
           outbox.remove(last)
-          dropFromList(last)
+          index.drop(last)
         } else {
           last.op = 'delete'
           delete last.row
@@ -233,7 +172,7 @@ export function createOutboxStore(options: OutboxStoreOptions): OutboxStore {
         }
       } else if (write.op === 'delete' && visibleByK(collection, k) === undefined && (last === undefined || last.op === 'delete')) {
         // Nothing to delete here.
-        if (list.length === 0) byKey.get(collection)?.delete(k)
+        if (list.length === 0) index.dropKey(collection, k)
       } else {
         const held = baseOf(collection, k)
         const baseVersion = last !== undefined ? null : held && typeof held.v === 'number' ? held.v : null
@@ -277,82 +216,6 @@ export function createOutboxStore(options: OutboxStoreOptions): OutboxStore {
       return batch
     },
 
-    settle(answers, resolve, now) {
-      const touched = new Map<string, { collection: string; key: Key }>()
-      const settlement: Settlement = { changes: [], pending: [], applied: 0, conflicts: [], rejected: [] }
-      for (const { entry: sent, result } of answers) {
-        const list = listOf(sent.collection, String(sent.key))
-        const entry = list?.find((e) => e.id === sent.id)
-        if (!list || !entry) continue
-        const k = String(entry.key)
-        touched.set(`${entry.collection}\u0000${k}`, { collection: entry.collection, key: entry.key })
-        const done = () => {
-          outbox.remove(entry)
-          dropFromList(entry)
-        }
-        const next = () => list[list.indexOf(entry) + 1]
-        if (result.status === 'applied') {
-          settlement.applied++
-          rebase(entry.collection, k, result.row, result.version)
-          const following = next()
-          if (following) {
-            following.baseVersion = result.version
-            outbox.update(following)
-          }
-          done()
-        } else if (result.status === 'conflict') {
-          rebase(entry.collection, k, result.row, result.version)
-          const decision = resolve({ entry: copy(entry), server: result.row })
-          if (decision === 'server') {
-            // The server's row stands, and so do later writes of this key that built on the lost one: none.
-            for (const dropped of list.slice(list.indexOf(entry))) {
-              settlement.conflicts.push({ id: dropped.id, collection: dropped.collection, key: dropped.key, resolution: 'server' })
-              outbox.remove(dropped)
-            }
-            list.length = 0
-            byKey.get(entry.collection)?.delete(k)
-          } else {
-            settlement.conflicts.push({ id: entry.id, collection: entry.collection, key: entry.key, resolution: decision === 'client' ? 'client' : 'merged' })
-            // A new mutation (new id), based on the version the server has now.
-            entry.id = options.newId()
-            known.add(entry.id)
-            entry.baseVersion = result.version
-            if (decision !== 'client') {
-              entry.op = 'upsert'
-              entry.row = decision.merged
-            }
-            outbox.update(entry)
-          }
-        } else {
-          settlement.rejected.push({
-            id: entry.id,
-            collection: entry.collection,
-            key: entry.key,
-            op: entry.op,
-            ...(entry.row ? { row: entry.row } : {}),
-            error: { name: 'ReplicaError', code: result.error.code, message: result.error.message },
-            at: now,
-          })
-          const following = next()
-          if (following) {
-            const held = baseOf(entry.collection, k)
-            following.baseVersion = held && typeof held.v === 'number' ? held.v : null
-            outbox.update(following)
-          }
-          done()
-        }
-      }
-      for (const { collection, key } of touched.values()) {
-        settlement.pending.push(count(collection, key))
-        const change = changeOf(collection, key)
-        const into = settlement.changes.find((c) => c.collection === collection)
-        if (into) {
-          into.upserted.push(...change.upserted)
-          into.removed.push(...change.removed)
-        } else settlement.changes.push(change)
-      }
-      if (touched.size > 0) options.changed(true)
-      return settlement
-    },
+    settle: (answers, resolve, now) => settleAnswers({ options, index, known, copy }, answers, resolve, now),
   }
 }
