@@ -1,7 +1,7 @@
 import { ReplicaError } from '../core/errors'
 import type { Version } from '../core/protocol'
 import type { Checkpoint, Row } from '../core/pullWire'
-import type { AppliedPage, RepairSession, StoredSubscription } from './localStore'
+import type { AppliedPage, RepairSession, StoredSubscription } from './localStoreTypes'
 import { holdRow, lastChangePerKey } from './rows'
 import type { Collection, StoredRow } from './rows'
 import type { TombstoneMemory } from './tombstones'

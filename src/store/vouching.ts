@@ -1,7 +1,7 @@
 import type Loki from 'lokijs'
 import type { Key, Version } from '../core/protocol'
 import { matchesFilter } from '../core/scope'
-import type { AppliedPage, StoredSubscription } from './localStore'
+import type { AppliedPage, StoredSubscription } from './localStoreTypes'
 import type { Collection, StoredRow } from './rows'
 import { rememberedTombstones } from './tombstones'
 import type { TombstoneDoc, TombstoneMemory } from './tombstones'
