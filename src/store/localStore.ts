@@ -28,6 +28,7 @@ const SUBSCRIPTIONS = '_replica_subscriptions'
 /**
  * Opens (loads) the local database. A stored database that cannot be used is moved aside and the
  * store starts empty (see `setAside`); rejects only if the storage itself cannot be used.
+ * (Long because it is a factory: its length is the short methods of the object it returns, closed over one shared state; splitting it would pass that state around instead. Rows, vouching, repairs, the outbox and the takeover are modules of their own.)
  */
 export async function openLocalStore(options: LocalStoreOptions): Promise<LocalStore> {
   const { db, connection, handles, setAside } = await openDatabase(options.persistence, (loki) => ({

@@ -39,6 +39,7 @@ export interface VouchingContext {
   isPending(collection: string, k: string): boolean
 }
 
+/** Who vouches for each row. (Long because it is a factory: its length is the short methods of the object it returns, closed over one shared state; splitting it would pass that state around instead.) */
 export function createVouching({ subscriptions, rowsOf, primaryKeys, tombstones, tombstonesOf, isPending }: VouchingContext): Vouching {
   // Keys of subscriptions whose streams run now, with how many loops run each.
   const running = new Map<string, number>()

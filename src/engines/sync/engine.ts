@@ -97,7 +97,8 @@ const RECONNECT_AFTER_OFFLINE_MS = 2_000
 
 /**
  * The replica's moving parts for one store: the local database, and one sync loop per
- * subscription with its reference count. Lives in the middleware's closure, never in state.
+ * subscription with its subscribers. Lives in the store's internals, never in state.
+ * (Long because it is a factory: its length is the short methods of the object it returns, closed over one shared state; splitting it would pass that state around instead.)
  */
 export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): SyncEngine {
   const { actions } = config

@@ -49,6 +49,7 @@ export interface WriteEngine {
 /**
  * The write side of a replica: queues local writes (optimistic, durable) and runs the push loop,
  * which sends the outbox in order whenever the server can be reached. See docs/writes.md.
+ * (Long because it is a factory: its length is the short methods of the object it returns, closed over one shared state; splitting it would pass that state around instead.)
  */
 export function createWriteEngine(config: WriteEngineConfig): WriteEngine {
   const { actions, live } = config
