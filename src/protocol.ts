@@ -49,6 +49,12 @@ export interface PullResponseBody {
   hasMore: boolean
   /** How many rows remain after this page, when the server knows. */
   remaining?: number
+  /**
+   * With `hasMore: false`: true when the server has committed changes of this scope after `cursor`
+   * that it does not serve yet (PostgreSQL: a transaction still open holds its version horizon
+   * back). Absent or false: the stream is complete up to now.
+   */
+  heldBack?: boolean
 }
 
 /** Machine-readable error codes of 4xx/5xx answers. */

@@ -1,7 +1,7 @@
 import pg from 'pg'
 import type { Pool, PoolClient } from 'pg'
 import { createHash } from 'node:crypto'
-import { countStatement, pullStatement, rowJsonSql, seedStatements, writeStatement, type Statement } from './queries.js'
+import { countStatement, heldBackStatement, pullStatement, rowJsonSql, seedStatements, writeStatement, type Statement } from './queries.js'
 import { digestOf, digestStatement } from './digest.js'
 import { installPostgresSql } from './postgres-schema.js'
 import { MUTATIONS_TABLE, constraintRejected, idReused, type CurrentRow } from './push-plan.js'
@@ -122,6 +122,9 @@ export function postgresSource(options: PostgresSourceOptions): ReplicaSource & 
     },
     async countAfter(plan) {
       return Number((await run(countStatement(d, plan)))[0]![0])
+    },
+    async heldBack(plan) {
+      return (await run(heldBackStatement(d, plan)))[0]![0] === true
     },
     async digest(plan) {
       return digestOf(await run(digestStatement(d, plan)))

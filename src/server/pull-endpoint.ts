@@ -55,6 +55,8 @@ export async function handlePull(ctx: Context, request: ReplicaRequest): Promise
   else if (ctx.remaining === true || (ctx.remaining === 'first' && !after)) {
     tail = `,"remaining":${await ctx.source.countAfter({ table, clauses, after: next, limit })}`
   }
+  // The client may trust a caught-up stream (sweep, compare digests) only if nothing is held back.
+  if (!hasMore && (await ctx.source.heldBack({ table, clauses, after: next ?? after, limit }))) tail += ',"heldBack":true'
   let body = '{"rows":['
   for (let i = 0; i < rows.length; i++) body += (i ? ',' : '') + rows[i]!.json
   body += `],"cursor":${JSON.stringify(cursor)},"hasMore":${hasMore}${tail}}`

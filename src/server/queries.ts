@@ -106,6 +106,22 @@ export function countStatement(d: Dialect, plan: PullPlan): Statement {
   return { sql, params: params.values }
 }
 
+/**
+ * Whether the scope has changes after `plan.after` that a pull did not serve: the pull's branches
+ * without the horizon bound. Run after a pull that reached the end, in a later snapshot; changes
+ * after a cursor never disappear (every later write has a larger version), so "none" holds for
+ * the pull's snapshot too.
+ */
+export function heldBackStatement(d: Dialect, plan: PullPlan): Statement {
+  const t = plan.table
+  const everything: Dialect = { ...d, servable: () => null }
+  const params = new Params(d)
+  const sql =
+    `SELECT EXISTS (SELECT 1 FROM ${d.table(t.table)}${rowsWhere(everything, plan, params)}) ` +
+    `OR EXISTS (SELECT 1 FROM ${d.table(t.table + LOG_SUFFIX)}${logWhere(everything, plan, params)}) AS held`
+  return { sql, params: params.values }
+}
+
 /** The 2015 endpoints: live rows ordered `updated_at asc, id asc`, without our bookkeeping columns. */
 export function seedStatements(d: Dialect, plan: SeedPlan): { page: Statement; count: Statement | null } {
   const t = plan.table

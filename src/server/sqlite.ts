@@ -143,6 +143,8 @@ export function sqliteSource(options: SqliteSourceOptions): ReplicaSource & { re
     async countAfter(plan) {
       return rows(countStatement(sqliteDialect, plan))[0]![0] as number
     },
+    // One writer at a time, and readers see every committed write: nothing is ever held back.
+    heldBack: async () => false,
     async digest(plan) {
       // Streamed: a large scope is hashed row by row, never held in memory at once.
       const st = digestStatement(sqliteDialect, plan)

@@ -149,6 +149,11 @@ export interface ReplicaSource {
   pull(plan: PullPlan): Promise<PulledRow[]>
   /** Rows and tombstones after `plan.after`, as many as `pull` would page through. */
   countAfter(plan: PullPlan): Promise<number>
+  /**
+   * Whether committed changes of the scope after `plan.after` are held back from the pull (a
+   * PostgreSQL transaction still open keeps the horizon below them). Asked when a pull reaches the end.
+   */
+  heldBack(plan: PullPlan): Promise<boolean>
   /** Count and order-independent hash of the live rows a digest covers (docs/protocol.md, "Digest"). */
   digest(plan: DigestPlan): Promise<{ count: number; hash: number }>
   seedPage(plan: SeedPlan): Promise<{ json: string[]; last: [string, string | number] | null; count: number | null }>

@@ -12,6 +12,8 @@ import { createSaveQueue } from './saveQueue'
 import { compareVersions } from './versions'
 import { createRepairSession } from './repairSession'
 import { holdRow, lastChangePerKey } from './rows'
+import { TOMBSTONES, tombstoneMemory } from './tombstones'
+import type { TombstoneDoc, TombstoneMemory } from './tombstones'
 import type { Collection, StoredRow } from './rows'
 import { matchesFilter } from '../subscriptions/scope'
 import { newId } from '../writes/ids'
@@ -47,6 +49,11 @@ export interface RepairSession {
   /** Where the repair's own pull stands: null before its first page. */
   readonly checkpoint: Checkpoint | null
   /**
+   * True once the repair ended with its sweep. A last page that says `heldBack` ends it without
+   * one: rows it brought stay, nothing is taken away, the stored checkpoint stays.
+   */
+  readonly swept: boolean
+  /**
    * Applies one page of the repair's pull. A row is added (or the subscription added as its
    * holder); it replaces the held row if its version is newer, or, at the end, if the held one is
    * newer yet within what the whole stream reached (only a server that went back in time, say
@@ -57,7 +64,7 @@ export interface RepairSession {
    * other subscription holds them), and
    * `checkpoint` becomes the subscription's stored checkpoint.
    */
-  applyPage(page: { changes: Change[]; checkpoint: Checkpoint | null; hasMore: boolean }): AppliedPage
+  applyPage(page: { changes: Change[]; checkpoint: Checkpoint | null; hasMore: boolean; heldBack?: boolean }): AppliedPage
 }
 
 /** What applying a page changed, to be dispatched to Redux. */
@@ -166,8 +173,10 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
     rows: new Map(Object.keys(options.collections).map((name) => [name, openCollection<StoredRow>(loki, name, 'k')])),
     subscriptions: openCollection<StoredSubscription>(loki, SUBSCRIPTIONS, 'key'),
     outbox: openCollection<OutboxEntry>(loki, OUTBOX, 'seq'),
+    tombstones: openCollection<TombstoneDoc>(loki, TOMBSTONES, 'id'),
   }))
   const { rows, subscriptions } = handles
+  const tombstonesOf = (name: string): TombstoneMemory => tombstoneMemory(handles.tombstones, name)
 
   const collectionOf = (name: string): Collection<StoredRow> => {
     const collection = rows.get(name)
@@ -194,6 +203,7 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
   const writes = createOutboxStore({
     outbox: handles.outbox,
     rowsOf: collectionOf,
+    tombstonesOf,
     primaryKeys: options.collections,
     holdersFor: (collection, row) =>
       subscriptions.data.filter((doc) => doc.collection === collection && matchesFilter(row, doc.filter)).map((doc) => doc.id),
@@ -258,6 +268,30 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
     collection.remove(held)
     applied.removed.push(held.r[primaryKey] as Key)
   }
+  /**
+   * A tombstone of `sub`'s stream at `version`: the row was deleted or left the subscription's
+   * filter. It speaks for every row held at an older version that is in the subscription's scope
+   * (held for it, or matching its filter), whoever brought that row: a row another stream brought,
+   * or a push answer stored, is not kept alive by the tombstone's stream being a stranger to it.
+   */
+  const passTombstone = (collection: Collection<StoredRow>, held: StoredRow, version: Version, sub: StoredSubscription, applied: AppliedPage, primaryKey: string) => {
+    const holds = held.s.includes(sub.id)
+    if (compareVersions(held.v, version) >= 0) {
+      // The row held is as new as the tombstone or newer (a move into another subscription's
+      // filter, a push answer): the tombstone says nothing about it, but this stream no longer
+      // vouches for it.
+      if (holds) {
+        held.s = held.s.filter((id) => id !== sub.id)
+        collection.update(held)
+      }
+      return
+    }
+    if (!holds && !matchesFilter(held.r, sub.filter)) return
+    // Whether the row goes or another running stream keeps it, no source may store it again at a
+    // version older than this tombstone.
+    tombstonesOf(sub.collection).record(held.k, version)
+    release(collection, held, sub.id, applied, primaryKey)
+  }
 
   return {
     // Rows with pending local writes show the last write's row (or are gone, for a delete).
@@ -285,9 +319,11 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
         const k = String(change.key)
         const held = collection.by('k', k)
         if (change.deleted) {
-          if (held && held.s.includes(holder)) release(collection, held, holder, applied, primaryKey)
+          if (held) passTombstone(collection, held, change.version, stored, applied, primaryKey)
+          // A push answer still to come must not bring back an older version.
+          else if (writes.isPending(subscription.collection, change.key)) tombstonesOf(subscription.collection).record(k, change.version)
         } else {
-          const shown = holdRow(collection, k, held, change, holder)
+          const shown = holdRow(collection, k, held, change, holder, tombstonesOf(subscription.collection))
           if (shown) applied.upserted.push(shown)
         }
       }
@@ -322,7 +358,7 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
     markDigested: (key, at) => stamp(key, 'digestedAt', at),
 
     beginRepair: (key, { reached } = {}) =>
-      createRepairSession({ key, reached, subscriptions, collectionOf, collections: options.collections, release, changed: () => queue.changed() }),
+      createRepairSession({ key, reached, subscriptions, collectionOf, tombstonesOf, collections: options.collections, release, changed: () => queue.changed() }),
 
     flush: () => queue.flush(),
     async close() {

@@ -4,6 +4,7 @@ import type { Checkpoint, Row } from '../sync/transport'
 import type { AppliedPage, RepairSession, StoredSubscription } from './localStore'
 import { holdRow, lastChangePerKey } from './rows'
 import type { Collection, StoredRow } from './rows'
+import type { TombstoneMemory } from './tombstones'
 import { compareVersions } from './versions'
 
 /** What a repair needs of the local store it runs in. */
@@ -13,6 +14,7 @@ export interface RepairContext {
   reached: Version | undefined
   subscriptions: Collection<StoredSubscription>
   collectionOf(name: string): Collection<StoredRow>
+  tombstonesOf(name: string): TombstoneMemory
   collections: Record<string, { primaryKey: string }>
   /** Takes a row from one holder (the local store's rule for overlapping subscriptions). */
   release(collection: Collection<StoredRow>, held: StoredRow, holder: number, applied: AppliedPage, primaryKey: string): void
@@ -25,11 +27,12 @@ export interface RepairContext {
  * Its pull from the beginning lands page by page while the stored checkpoint stays put; the last
  * page sweeps what the repair did not bring, in the same synchronous step as the new checkpoint.
  */
-export function createRepairSession({ key, reached, subscriptions, collectionOf, collections, release, changed }: RepairContext): RepairSession {
+export function createRepairSession({ key, reached, subscriptions, collectionOf, tombstonesOf, collections, release, changed }: RepairContext): RepairSession {
   const begun = subscriptions.by('key', key)
   if (!begun) throw new ReplicaError('unknown_subscription', `No stored subscription "${key}" to repair`)
   const { collection: name, id: holder } = begun
   const collection = collectionOf(name)
+  const gone = tombstonesOf(name)
   const { primaryKey } = collections[name] as { primaryKey: string }
   // Keys whose last change in the repair's stream so far is a live row.
   const seen = new Set<string>()
@@ -39,10 +42,14 @@ export function createRepairSession({ key, reached, subscriptions, collectionOf,
   let reach: Version | undefined = reached
   let checkpoint: Checkpoint | null = null
   let done = false
+  let swept = false
   const dropHolder = (held: StoredRow, applied: AppliedPage) => release(collection, held, holder, applied, primaryKey)
   return {
     get checkpoint() {
       return checkpoint
+    },
+    get swept() {
+      return swept
     },
     applyPage(page) {
       if (done) throw new ReplicaError('storage', 'This repair has already ended')
@@ -63,13 +70,18 @@ export function createRepairSession({ key, reached, subscriptions, collectionOf,
         seen.add(k)
         // An older row than the one held is decided at the end: a newer version may yet come.
         if (held && compareVersions(change.version, held.v) < 0) behind.set(k, { version: change.version, row: change.row })
-        const shown = holdRow(collection, k, held, change, holder)
+        const shown = holdRow(collection, k, held, change, holder, gone)
         if (shown) applied.upserted.push(shown)
       }
       checkpoint = page.checkpoint
       stored.received += page.changes.length
-      if (!page.hasMore) {
+      if (!page.hasMore && page.heldBack) {
+        // Committed rows the horizon holds back were not brought: not bringing a row proves
+        // nothing, so nothing is swept and the stored checkpoint stays. The rows brought stay.
         done = true
+      } else if (!page.hasMore) {
+        done = true
+        swept = true
         // Rows held at a version past what the server has streamed were written since (another
         // subscription or a settled local write brought them): the next catch-up decides them.
         const stale = collection.data.filter(

@@ -1,6 +1,7 @@
 import type Loki from 'lokijs'
 import type { Version } from '../protocol'
 import type { Change, Row } from '../sync/transport'
+import type { TombstoneMemory } from './tombstones'
 import { compareVersions } from './versions'
 
 export type Collection<T extends object> = Loki.Collection<T>
@@ -35,9 +36,12 @@ export function lastChangePerKey(changes: Change[]): Iterable<Change> {
 
 /**
  * A live row reaches a subscription: the subscription becomes one of its holders, and the row
- * replaces the held one only if its version is newer. Returns the row Redux must show, if any.
+ * replaces the held one only if its version is newer. A row older than a tombstone seen for its key
+ * is not stored at all (its stream will bring the newer state). Returns the row Redux must show, if any.
  */
-export function holdRow(collection: Collection<StoredRow>, k: string, held: StoredRow | null | undefined, change: Extract<Change, { deleted: false }>, holder: number): Row | undefined {
+export function holdRow(collection: Collection<StoredRow>, k: string, held: StoredRow | null | undefined, change: Extract<Change, { deleted: false }>, holder: number, gone: TombstoneMemory): Row | undefined {
+  if (!gone.admits(k, change.version)) return undefined
+  gone.forget(k)
   if (!held) {
     collection.insert({ k, v: change.version, r: change.row, s: [holder] })
     return change.row

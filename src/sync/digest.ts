@@ -5,7 +5,7 @@ import type { Connectivity } from './connectivity'
 import { sameDigest } from './digestHash'
 import type { PullTrigger, ReplicaEvent } from './events'
 import type { Limiter } from './limiter'
-import type { PullOptions } from './pull'
+import type { CaughtUp, PullOptions } from './pull'
 import { withTimeout } from './timeout'
 import type { Timers } from './timers'
 import type { DigestResult, Transport } from './transport'
@@ -49,8 +49,10 @@ export interface DigestCheckContext {
   now: () => number
   emit: (event: ReplicaEvent) => void
   signal: AbortSignal
+  /** Whether the last catch-up's final page said the server holds changes back. */
+  heldBack(): boolean
   /** Catches up with retries (the loop's pull); resolves with how it ended and the changes it brought. */
-  catchUp(trigger: PullTrigger): Promise<{ outcome: Outcome; received: number }>
+  catchUp(trigger: PullTrigger): Promise<{ outcome: Outcome; received: number; heldBack: boolean }>
   /** Runs a repair's pull to its end with retries; `onPage` counts what it changed. */
   repair(session: RepairSession, trigger: PullTrigger): Promise<{ outcome: Outcome; upserted: number; removed: number }>
 }
@@ -76,6 +78,14 @@ export async function checkDigestIfDue(ctx: DigestCheckContext): Promise<'done' 
   const last = Date.parse(stored.digestedAt)
   if (now - last < ctx.interval && now >= last) return 'done'
   if (!ctx.guards.connectivity.isOnline()) return 'done'
+  // The server's digest covers rows up to the checkpoint at their current versions: while changes
+  // after it are held back, rows the client holds at older versions are missing from it. Compare
+  // like with like, after a catch-up that is complete.
+  const deferred = () => {
+    emit({ type: 'digestDeferred', key, reason: 'held_back' })
+    return 'done' as const
+  }
+  if (ctx.heldBack()) return deferred()
 
   for (let round = 1; ; round++) {
     const checkpoint = store.subscription(key)?.checkpoint ?? null
@@ -105,6 +115,7 @@ export async function checkDigestIfDue(ctx: DigestCheckContext): Promise<'done' 
     const caughtUp = await ctx.catchUp('digest')
     if (caughtUp.outcome === 'stopped') return 'stopped'
     if (caughtUp.outcome === 'exhausted') return 'done'
+    if (caughtUp.heldBack) return deferred()
     if (caughtUp.received > 0) {
       if (round < MAX_DIGEST_ROUNDS) continue
       // Still moving: leave it to the next interval.
@@ -112,9 +123,11 @@ export async function checkDigestIfDue(ctx: DigestCheckContext): Promise<'done' 
       return 'done'
     }
     // Nothing after the checkpoint explains the difference: the store diverged. Repair.
-    const repaired = await ctx.repair(store.beginRepair(key, remote.version === undefined ? {} : { reached: remote.version }), 'repair')
+    const session = store.beginRepair(key, remote.version === undefined ? {} : { reached: remote.version })
+    const repaired = await ctx.repair(session, 'repair')
     if (repaired.outcome === 'stopped') return 'stopped'
     if (repaired.outcome === 'exhausted') return 'done'
+    if (!session.swept) return deferred()
     // The sweep may have come with an empty last page, which the pull does not save for.
     await store.flush().catch(() => {})
     emit({ type: 'digestRepaired', key, upserted: repaired.upserted, removed: repaired.removed })
@@ -147,7 +160,7 @@ async function guardedDigest(ctx: DigestCheckContext, request: () => Promise<Dig
  * server has no more, each applied through the session; the last one ends the repair. Resumable:
  * called again after a failure, it goes on from the last applied page.
  */
-export async function pullRepair(options: Omit<PullOptions, 'store' | 'key'> & { session: RepairSession }): Promise<void> {
+export async function pullRepair(options: Omit<PullOptions, 'store' | 'key'> & { session: RepairSession }): Promise<CaughtUp> {
   const { transport, session, collection, filter, primaryKey, pageSize, signal } = options
   for (;;) {
     const page = await transport.pull({ collection, filter, checkpoint: session.checkpoint, limit: pageSize, primaryKey, signal })
@@ -155,8 +168,8 @@ export async function pullRepair(options: Omit<PullOptions, 'store' | 'key'> & {
     if (page.hasMore && page.changes.length === 0) {
       throw new ReplicaError('malformed_page', 'Malformed page: the server said more rows remain but sent none')
     }
-    const applied = session.applyPage({ changes: page.changes, checkpoint: page.checkpoint, hasMore: page.hasMore })
+    const applied = session.applyPage({ changes: page.changes, checkpoint: page.checkpoint, hasMore: page.hasMore, heldBack: page.heldBack === true })
     options.onPage(applied, page)
-    if (!page.hasMore) return
+    if (!page.hasMore) return { heldBack: page.heldBack === true }
   }
 }

@@ -46,8 +46,18 @@ export type ReplicaEvent =
    * rows held (`local`). `round` counts checks in a row, each after a catch-up that brought changes.
    */
   | { type: 'digestChecked'; key: string; match: boolean; round: number; local: { count: number; hash: number }; remote: { count: number; hash: number } }
-  /** A repair ended: rows it put in (or replaced) and rows that left the subscription's view. */
+  /**
+   * A repair ended: rows it put in (or replaced) and rows that left the subscription's view. Any
+   * repair means the replica had diverged from the server: an app may alert on it (the count is in
+   * state too: `selectSubscription(...).repairs`).
+   */
   | { type: 'digestRepaired'; key: string; upserted: number; removed: number }
+  /**
+   * A digest check, or a repair's sweep, waits for the next catch-up: the server holds committed
+   * changes of this scope back (`held_back`: a PostgreSQL transaction still open), so neither side
+   * of a comparison would describe the same moment.
+   */
+  | { type: 'digestDeferred'; key: string; reason: 'held_back' }
   /** A digest request failed; the subscription is unaffected and the check waits for the next interval. */
   | { type: 'digestFailed'; key: string; error: SerializedError }
 

@@ -62,13 +62,14 @@ export function httpTransport(options: HttpTransportOptions): Transport {
 /** Validates a pull answer completely before any of it is used. */
 export function parsePullBody(body: unknown, primaryKey: string): PullResult {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw malformed('the body is not an object')
-  const { rows, cursor, hasMore, remaining } = body as Partial<PullResponseBody>
+  const { rows, cursor, hasMore, remaining, heldBack } = body as Partial<PullResponseBody>
   if (!Array.isArray(rows)) throw malformed('"rows" is not an array')
   if (cursor !== null && typeof cursor !== 'string') throw malformed('"cursor" is not a string or null')
   if (typeof hasMore !== 'boolean') throw malformed('"hasMore" is not a boolean')
   if (remaining !== undefined && !(Number.isInteger(remaining) && remaining >= 0)) {
     throw malformed('"remaining" is not a non-negative integer')
   }
+  if (heldBack !== undefined && typeof heldBack !== 'boolean') throw malformed('"heldBack" is not a boolean')
   if (rows.length > 0 && cursor === null) throw malformed('rows came without a cursor')
   const changes = rows.map((value, index): Change => {
     const row = asRow(value, index)
@@ -78,7 +79,8 @@ export function parsePullBody(body: unknown, primaryKey: string): PullResult {
     if (deleted !== undefined && typeof deleted !== 'boolean') throw malformed(`row ${index} has a non-boolean ${DELETED_FIELD}`)
     return deleted === true ? { key, version, deleted: true } : { key, version, deleted: false, row }
   })
-  return remaining === undefined
-    ? { changes, checkpoint: cursor, hasMore }
-    : { changes, checkpoint: cursor, hasMore, remaining }
+  const result: PullResult = { changes, checkpoint: cursor, hasMore }
+  if (remaining !== undefined) result.remaining = remaining
+  if (heldBack === true && !hasMore) result.heldBack = true
+  return result
 }

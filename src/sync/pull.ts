@@ -17,12 +17,17 @@ export interface PullOptions {
   onPage(applied: AppliedPage, page: PullResult): void
 }
 
+/** How a pull to the end of the server's data ended: whether the server held changes back. */
+export interface CaughtUp {
+  heldBack: boolean
+}
+
 /**
  * Pulls pages after the subscription's stored checkpoint until the server has no more. Each page
  * is validated by the transport, then written with its checkpoint in one step; a page that arrives
  * after the signal aborted is dropped unwritten. Throws what the transport throws.
  */
-export async function pullUntilCaughtUp(options: PullOptions): Promise<void> {
+export async function pullUntilCaughtUp(options: PullOptions): Promise<CaughtUp> {
   const { transport, store, key, collection, filter, primaryKey, pageSize, signal } = options
   for (;;) {
     const checkpoint = store.subscription(key)?.checkpoint ?? null
@@ -39,7 +44,7 @@ export async function pullUntilCaughtUp(options: PullOptions): Promise<void> {
       const applied = store.applyPage({ subscription: { key, collection, filter }, changes: page.changes, checkpoint: next })
       options.onPage(applied, page)
     }
-    if (!page.hasMore) return
+    if (!page.hasMore) return { heldBack: page.heldBack === true }
   }
 }
 

@@ -80,8 +80,10 @@ export async function runSubscriptionLoop(services: LoopServices, target: LoopTa
     },
   })
 
-  // Changes the last pullWithRetries brought (the digest check asks).
+  // Changes the last pullWithRetries brought, and whether its last page said the server holds
+  // changes back (the digest check asks).
   let lastReceived = 0
+  let lastHeldBack = false
 
   /** Catches up; or, given a repair, runs the repair's pull to its end (counting what it changed). */
   async function pullWithRetries(repair?: { session: RepairSession; upserted: number; removed: number }): Promise<PullOutcome> {
@@ -96,7 +98,7 @@ export async function runSubscriptionLoop(services: LoopServices, target: LoopTa
         await connectivity.whenOnline(key, signal)
       }
       try {
-        await (repair ? (options: PullOptions) => pullRepair({ ...options, session: repair.session }) : pullUntilCaughtUp)({
+        const end = await (repair ? (options: PullOptions) => pullRepair({ ...options, session: repair.session }) : pullUntilCaughtUp)({
           transport,
           store,
           key,
@@ -133,6 +135,7 @@ export async function runSubscriptionLoop(services: LoopServices, target: LoopTa
         dispatch(actions.syncSucceeded({ key, at }))
         emit({ type: 'synced', key, at })
         lastReceived = received
+        lastHeldBack = end.heldBack
         return 'synced'
       } catch (error) {
         if (signal.aborted) throw error
@@ -198,10 +201,11 @@ export async function runSubscriptionLoop(services: LoopServices, target: LoopTa
       now: services.now,
       emit,
       signal,
+      heldBack: () => lastHeldBack,
       async catchUp(trigger) {
         emit({ type: 'pullStarted', key, trigger })
         const outcome = await pullWithRetries()
-        return { outcome, received: lastReceived }
+        return { outcome, received: lastReceived, heldBack: lastHeldBack }
       },
       async repair(session, trigger) {
         emit({ type: 'pullStarted', key, trigger })

@@ -36,6 +36,12 @@ export interface PullResult {
   hasMore: boolean
   /** Changes left after this page, when the server says. */
   remaining?: number
+  /**
+   * With `hasMore: false`: the server holds committed changes of this scope back (docs/protocol.md).
+   * Until a page says otherwise, nothing proves that a row the stream did not bring is gone, so no
+   * digest is compared and no repair sweeps.
+   */
+  heldBack?: boolean
 }
 
 /** What a digest check asks for: the digest of a subscription's rows up to its checkpoint. */

@@ -1,5 +1,6 @@
 import type Loki from 'lokijs'
 import type { Key, Version } from '../protocol'
+import type { TombstoneMemory } from '../store/tombstones'
 import { compareVersions } from '../store/versions'
 import type { Row } from '../sync/transport'
 import type { CollectionChange, OutboxEntry, PendingCount, RejectedWrite, ResolvedConflict } from './types'
@@ -78,6 +79,8 @@ export interface OutboxStore {
 export interface OutboxStoreOptions {
   outbox: Loki.Collection<OutboxEntry & { $loki?: number }>
   rowsOf(collection: string): Loki.Collection<BaseDoc>
+  /** The tombstones seen for keys not held (a push answer never brings back an older version). */
+  tombstonesOf(collection: string): TombstoneMemory
   primaryKeys: Record<string, { primaryKey: string }>
   /** Ids of stored subscriptions of a collection whose filter matches a row (its holders). */
   holdersFor(collection: string, row: Row): number[]
@@ -135,17 +138,30 @@ export function createOutboxStore(options: OutboxStoreOptions): OutboxStore {
     return row ? { collection, upserted: [row], removed: [] } : { collection, upserted: [], removed: [key] }
   }
 
-  /** Makes the server's row the stored one, if it is newer than what is held. */
+  /**
+   * Makes the server's row the stored one, if it is newer than every version the client has seen
+   * of it: the row held, or a tombstone the stream brought while the answer was on its way (a
+   * resend answered from the server's record carries the row as it was when first applied).
+   */
   const rebase = (collection: string, k: string, row: Row | null, version: number | null) => {
     const rows = options.rowsOf(collection)
+    const gone = options.tombstonesOf(collection)
     const held = baseOf(collection, k)
     if (row === null) {
-      // Deleted on the server (or never there): the stored row goes. A pull of an older version
-      // still under way may bring it back for a moment; the tombstone after it removes it again.
-      if (held && (version === null || compareVersions(version, held.v) >= 0)) rows.remove(held)
+      // Deleted on the server (or never there): the stored row goes, and its tombstone is
+      // remembered, so that a pull of an older version still under way cannot bring it back.
+      if (version === null) {
+        if (held) rows.remove(held)
+        return
+      }
+      if (held && compareVersions(version, held.v) < 0) return
+      if (held) rows.remove(held)
+      gone.record(k, version)
       return
     }
     const v = version ?? (row._version as number)
+    if (!gone.admits(k, v)) return
+    gone.forget(k)
     if (!held) {
       rows.insert({ k, v, r: row, s: options.holdersFor(collection, row) })
     } else if (compareVersions(v, held.v) > 0) {

@@ -112,6 +112,8 @@ describe('PostgreSQL: no missed updates when transactions commit out of order', 
       expect(during.rows.map((r) => r.id)).not.toContain(90002)
       expect(during.rows.map((r) => r.id)).not.toContain(4)
       expect(during.last.hasMore).toBe(false)
+      // B's committed rows are held back, and the last page says so.
+      expect(during.last.heldBack).toBe(true)
       expect(cursorVersion(during.cursor!)).toBeLessThan(a)
 
       await A.query('COMMIT')
@@ -121,6 +123,7 @@ describe('PostgreSQL: no missed updates when transactions commit out of order', 
         [4, b, true],
         [90002, b, false],
       ])
+      expect(after.last.heldBack).toBeUndefined()
     } finally {
       await A.query('ROLLBACK').catch(() => {})
       await A.end()

@@ -1,0 +1,113 @@
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { collection, createFocusManager, createOnlineManager, createReplica, httpTransport, memoryPersistence } from '../../src'
+import type { ReplicaEvent } from '../../src'
+import { createReplicaHandler, postgresSource } from '../../src/server'
+import { makeStore, waitFor } from '../fixtures/store'
+import { PG_URL, SECRET, pgSchema, serve } from '../server/helpers'
+import { todoCollections } from '../writes/serverFixture'
+import type { Todo } from '../writes/harness'
+
+// The digest check against the reference server over PostgreSQL, while another connection holds
+// a transaction open: the server's version horizon then holds committed changes back from every
+// pull. A digest may only be compared, and a repair may only sweep, when nothing is held back.
+
+const INTERVAL = 60_000
+let db: Awaited<ReturnType<typeof pgSchema>>
+let http: Awaited<ReturnType<typeof serve>>
+let S: string
+const q = async (sql: string, values?: unknown[]) => (await db.pool.query(sql, values)).rows
+
+beforeAll(async () => {
+  db = await pgSchema('replica_digest')
+  S = `"${db.schema}"`
+  await q(`CREATE TABLE ${S}.todos (id text PRIMARY KEY, list_id integer NOT NULL, title text NOT NULL,
+    done boolean NOT NULL DEFAULT false, created_at text, updated_at text)`)
+  await q(`CREATE TABLE ${S}.labels (id integer PRIMARY KEY, list_id integer NOT NULL, name text)`)
+  const handler = createReplicaHandler({
+    source: postgresSource({ pool: db.pool, schema: db.schema }),
+    collections: todoCollections,
+    authorize: () => ({}),
+    basePath: '/replica',
+    cursorSecret: SECRET,
+  })
+  await handler.ready()
+  http = await serve(handler)
+})
+afterAll(async () => {
+  await http?.close()
+  await db?.drop()
+})
+
+function client() {
+  let clock = Date.UTC(2026, 0, 1)
+  const events: ReplicaEvent[] = []
+  const focusManager = createFocusManager({ setEventListener: () => undefined })
+  const replica = createReplica({
+    collections: { todo: collection<Todo>() },
+    transport: httpTransport({ url: `${http.base}/replica` }),
+    persistence: memoryPersistence(),
+    pollingInterval: 0,
+    digestInterval: INTERVAL,
+    now: () => clock,
+    onlineManager: createOnlineManager({ setEventListener: () => undefined, initiallyOnline: true }),
+    focusManager,
+    onEvent: (event) => events.push(event),
+  })
+  const store = makeStore(replica)
+  return {
+    replica,
+    store,
+    events,
+    of: <T extends ReplicaEvent['type']>(type: T) => events.filter((e): e is Extract<ReplicaEvent, { type: T }> => e.type === type),
+    todo: (id: string) => replica.selectors.todo.selectById(store.getState(), id),
+    /** Lets the digest interval pass, then pulls now (as an app coming back into focus does). */
+    async later(until: () => boolean) {
+      clock += INTERVAL
+      focusManager.setFocused(false)
+      focusManager.setFocused(true)
+      const started = Date.now()
+      while (!until()) {
+        if (Date.now() - started > 20_000) throw new Error('condition not met in time')
+        await new Promise((resolve) => setTimeout(resolve, 5))
+      }
+    },
+  }
+}
+
+describe('digest check over PostgreSQL with the horizon held back', () => {
+  it('a committed change the horizon holds back causes no repair, and the row it changed never leaves the client', async () => {
+    await q(`INSERT INTO ${S}.todos (id, list_id, title) VALUES ('a', 1, 'a'), ('b', 1, 'b'), ('c', 1, 'c')`)
+    const c = client()
+    const scope = { collection: 'todo', filter: { list_id: 1 } }
+    c.store.dispatch(c.replica.actions.subscribe(scope))
+    await waitFor(c.store, (s) => c.replica.selectors.selectSubscription(s, scope).status === 'synced')
+    expect(c.todo('b')).toMatchObject({ title: 'b' })
+
+    const slow = new pg.Client({ connectionString: PG_URL })
+    await slow.connect()
+    try {
+      // A slow transaction takes an id, then a later one changes `b` and commits: every pull now
+      // stops below the slow one, so `b`'s new version is held back.
+      await slow.query('BEGIN')
+      await slow.query('SELECT pg_current_xact_id()')
+      await q(`UPDATE ${S}.todos SET title = 'b, edited' WHERE id = 'b'`)
+
+      await c.later(() => c.events.some((e) => e.type === 'digestRepaired' || e.type === 'digestDeferred'))
+      expect(c.of('digestRepaired')).toEqual([])
+      expect(c.of('digestDeferred')).toEqual([{ type: 'digestDeferred', key: 'todo:{"list_id":1}', reason: 'held_back' }])
+      expect(c.todo('b')).toMatchObject({ title: 'b' })
+      expect([...c.replica.selectors.todo.selectIds(c.store.getState())].sort()).toEqual(['a', 'b', 'c'])
+    } finally {
+      await slow.query('COMMIT').catch(() => {})
+      await slow.end()
+    }
+
+    // Once the slow transaction ends, the stream brings the change and the next check matches.
+    await c.later(() => c.of('digestChecked').length > 0)
+    expect(c.of('digestChecked')).toEqual([expect.objectContaining({ match: true, round: 1 })])
+    expect(c.todo('b')).toMatchObject({ title: 'b, edited' })
+    expect(c.of('digestRepaired')).toEqual([])
+    await c.store.replica.close()
+  })
+})
