@@ -26,6 +26,15 @@ const endpointOf = (url: string | undefined): 'pull' | 'push' | 'digest' | 'othe
   return 'other'
 }
 
+/** Whether a pull answer says the server holds committed changes back (an open PostgreSQL transaction). */
+function heldBackIn(answer: Buffer): boolean {
+  try {
+    return (JSON.parse(answer.toString('utf8')) as { heldBack?: unknown }).heldBack === true
+  } catch {
+    return false
+  }
+}
+
 /**
  * A small HTTP proxy on loopback between one client and the server, with faults armed per
  * request. `activity` counts every request and answer that crosses it, so a caller can tell when
@@ -38,6 +47,7 @@ export async function faultProxy(target: string) {
   const sockets = new Set<import('node:net').Socket>()
   let activity = 0
   let inFlight = 0
+  let heldBack = 0
 
   const forward = (req: http.IncomingMessage, body: Buffer, deliver: (status: number, headers: http.IncomingHttpHeaders, answer: Buffer) => void, fail: () => void) => {
     inFlight++
@@ -49,7 +59,9 @@ export async function faultProxy(target: string) {
         res.on('end', () => {
           inFlight--
           activity++
-          deliver(res.statusCode ?? 502, res.headers, Buffer.concat(chunks))
+          const answer = Buffer.concat(chunks)
+          if (endpointOf(req.url) === 'pull' && res.statusCode === 200 && heldBackIn(answer)) heldBack++
+          deliver(res.statusCode ?? 502, res.headers, answer)
         })
         res.on('error', () => {
           inFlight--
@@ -115,6 +127,8 @@ export async function faultProxy(target: string) {
     /** Requests forwarded to the server and not answered yet (held ones are not counted). */
     inFlight: () => inFlight,
     held: () => held.length,
+    /** Pull answers that came through saying the server held changes back. */
+    heldBackAnswers: () => heldBack,
     async close() {
       armed.length = 0
       held.length = 0
