@@ -82,6 +82,13 @@ export function buildActions(reducerPath: string) {
     pageApplied: createAction<PageAppliedPayload>(type('pageApplied')),
     /** The subscription caught up with the server (status `synced`). */
     syncSucceeded: createAction<{ key: string; at: string }>(type('syncSucceeded')),
+    /**
+     * A digest check found the subscription's rows diverged from the server's and repaired them
+     * (rows put in or replaced, rows taken out). Counted in `selectSubscription(...).repairs`.
+     * @example
+     * listenerMiddleware.startListening({ actionCreator: replica.actions.repaired, effect: ({ payload }) => alert(`replica repaired: ${payload.key}`) })
+     */
+    repaired: createAction<{ key: string; upserted: number; removed: number; at: string }>(type('repaired')),
     /** The subscription waits for the network (status `offline`); it resumes by itself. */
     syncOffline: createAction<{ key: string }>(type('syncOffline')),
     /** The subscription failed (status `error`). */

@@ -22,6 +22,12 @@ export interface SubscriptionState {
   remaining?: number
   /** ISO time of the last pull that reached the end of the server's data. */
   lastSyncedAt?: string
+  /**
+   * Digest repairs since the store started (docs/live-sync.md): each one means the replica had
+   * diverged from the server without the stream saying so, which should not happen. Alert on it.
+   * @example if (selectSubscription(state, scope).repairs) report('replica diverged', scope)
+   */
+  repairs?: { count: number; upserted: number; removed: number; lastAt: string }
   error?: SerializedError
 }
 
@@ -157,6 +163,17 @@ function buildSubscriptionsReducer(actions: ReplicaActions) {
         subscription.lastSyncedAt = payload.at
         if (subscription.remaining !== undefined) subscription.remaining = 0
         delete subscription.error
+      })
+      .addCase(actions.repaired, (state, { payload }) => {
+        const subscription = state[payload.key]
+        if (!subscription) return
+        const before = subscription.repairs ?? { count: 0, upserted: 0, removed: 0 }
+        subscription.repairs = {
+          count: before.count + 1,
+          upserted: before.upserted + payload.upserted,
+          removed: before.removed + payload.removed,
+          lastAt: payload.at,
+        }
       })
       .addCase(actions.syncOffline, (state, { payload }) => {
         const subscription = state[payload.key]

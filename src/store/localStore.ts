@@ -38,6 +38,8 @@ export interface StoredSubscription {
   lastSyncedAt?: string
   /** ISO time of its last digest check that found nothing to do or ended in a repair. */
   digestedAt?: string
+  /** Its stream started from the beginning and has not yet caught up completely (see `caughtUp`). */
+  sweepDue?: boolean
 }
 
 /**
@@ -101,6 +103,13 @@ export interface LocalStore {
   applyPage(page: PageToApply): AppliedPage
   /** Records that a subscription's pull reached the end of the server's data at `at` (ISO time). */
   markSynced(key: string, at: string): void
+  /**
+   * A subscription's stream reached the end of the server's data, and the server held nothing
+   * back. If the stream started from the beginning, it has now vouched for every row in its scope:
+   * rows matching its filter that it did not bring, that no running stream holds and no pending
+   * write covers, go (in one step). Otherwise nothing happens (O(1)).
+   */
+  caughtUp(subscription: Pick<StoredSubscription, 'key' | 'collection' | 'filter'>): AppliedPage
   /**
    * Marks a subscription's stream as running (counted: a loop winding down and its successor may
    * overlap). Rows held only by subscriptions that are not running do not outlive a tombstone:
@@ -252,6 +261,20 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
 
   // Keys of subscriptions whose streams run now, with how many loops run each.
   const running = new Map<string, number>()
+  const storedOrNew = (subscription: Pick<StoredSubscription, 'key' | 'collection' | 'filter'>): StoredSubscription => {
+    const stored = subscriptions.by('key', subscription.key)
+    if (stored) return stored
+    const id = subscriptions.data.reduce((max, doc) => Math.max(max, doc.id), 0) + 1
+    return subscriptions.insert({ ...subscription, id, checkpoint: null, received: 0 }) as StoredSubscription
+  }
+  /** Ids of the subscriptions whose streams run now. */
+  const runningIds = () => new Set(subscriptions.data.filter((doc) => running.has(doc.key)).map((doc) => doc.id))
+  /**
+   * Whether a row is one a subscription answers for without holding it: it matches the filter and
+   * nobody else vouches for it (no running stream holds it, no pending write covers it).
+   */
+  const unvouched = (doc: StoredRow, sub: Pick<StoredSubscription, 'id' | 'collection' | 'filter'>, live: Set<number>) =>
+    !doc.s.includes(sub.id) && matchesFilter(doc.r, sub.filter) && !doc.s.some((id) => live.has(id)) && !writes.isPending(sub.collection, doc.k)
   /** Takes a row from one holder; see {@link StoredRow} for who else keeps it. */
   const release = (collection: Collection<StoredRow>, held: StoredRow, holder: number, applied: AppliedPage, primaryKey: string) => {
     const rest = held.s.filter((id) => id !== holder)
@@ -308,12 +331,9 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
     applyPage({ subscription, changes, checkpoint }) {
       const collection = collectionOf(subscription.collection)
       const { primaryKey } = options.collections[subscription.collection] as { primaryKey: string }
-      let stored = subscriptions.by('key', subscription.key)
-      if (!stored) {
-        const id = subscriptions.data.reduce((max, doc) => Math.max(max, doc.id), 0) + 1
-        stored = subscriptions.insert({ ...subscription, id, checkpoint: null, received: 0 }) as StoredSubscription
-      }
+      const stored = storedOrNew(subscription)
       const holder = stored.id
+      if (stored.checkpoint === null) stored.sweepDue = true
       const applied: AppliedPage = { upserted: [], removed: [] }
       for (const change of lastChangePerKey(changes)) {
         const k = String(change.key)
@@ -344,6 +364,23 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
     },
 
     markSynced: (key, at) => stamp(key, 'lastSyncedAt', at),
+
+    caughtUp(subscription) {
+      const applied: AppliedPage = { upserted: [], removed: [] }
+      const found = subscriptions.by('key', subscription.key)
+      if (found && !found.sweepDue) return applied
+      // Not stored yet: its stream from the beginning brought nothing at all. Stored now, so that
+      // the next catch-up knows the sweep is done.
+      const stored = found ?? storedOrNew(subscription)
+      const collection = collectionOf(subscription.collection)
+      const { primaryKey } = options.collections[subscription.collection] as { primaryKey: string }
+      const live = runningIds()
+      for (const doc of collection.data.filter((doc) => unvouched(doc, stored, live))) release(collection, doc, stored.id, applied, primaryKey)
+      delete stored.sweepDue
+      subscriptions.update(stored)
+      queue.changed()
+      return applied
+    },
 
     digest(key, { upTo } = {}) {
       const stored = subscriptions.by('key', key)

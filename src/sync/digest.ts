@@ -53,6 +53,8 @@ export interface DigestCheckContext {
   heldBack(): boolean
   /** Catches up with retries (the loop's pull); resolves with how it ended and the changes it brought. */
   catchUp(trigger: PullTrigger): Promise<{ outcome: Outcome; received: number; heldBack: boolean }>
+  /** Tells the app (event and state) that a repair ended with its sweep. */
+  repaired(counts: { upserted: number; removed: number }): void
   /** Runs a repair's pull to its end with retries; `onPage` counts what it changed. */
   repair(session: RepairSession, trigger: PullTrigger): Promise<{ outcome: Outcome; upserted: number; removed: number }>
 }
@@ -130,7 +132,7 @@ export async function checkDigestIfDue(ctx: DigestCheckContext): Promise<'done' 
     if (!session.swept) return deferred()
     // The sweep may have come with an empty last page, which the pull does not save for.
     await store.flush().catch(() => {})
-    emit({ type: 'digestRepaired', key, upserted: repaired.upserted, removed: repaired.removed })
+    ctx.repaired({ upserted: repaired.upserted, removed: repaired.removed })
     store.markDigested(key, stamp())
     return 'done'
   }

@@ -44,7 +44,12 @@ export async function pullUntilCaughtUp(options: PullOptions): Promise<CaughtUp>
       const applied = store.applyPage({ subscription: { key, collection, filter }, changes: page.changes, checkpoint: next })
       options.onPage(applied, page)
     }
-    if (!page.hasMore) return { heldBack: page.heldBack === true }
+    if (!page.hasMore) {
+      if (page.heldBack) return { heldBack: true }
+      const swept = store.caughtUp({ key, collection, filter })
+      if (swept.removed.length > 0) options.onPage(swept, { changes: [], checkpoint: next, hasMore: false })
+      return { heldBack: false }
+    }
   }
 }
 

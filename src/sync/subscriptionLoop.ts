@@ -202,6 +202,10 @@ export async function runSubscriptionLoop(services: LoopServices, target: LoopTa
       emit,
       signal,
       heldBack: () => lastHeldBack,
+      repaired({ upserted, removed }) {
+        emit({ type: 'digestRepaired', key, upserted, removed })
+        dispatch(actions.repaired({ key, upserted, removed, at: new Date(services.now()).toISOString() }))
+      },
       async catchUp(trigger) {
         emit({ type: 'pullStarted', key, trigger })
         const outcome = await pullWithRetries()

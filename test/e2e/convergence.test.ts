@@ -110,6 +110,39 @@ describe('a subscription shows exactly what its stream vouches for', () => {
     expect(c.shown([1, 2])).toEqual(server.serverIds([1, 2]))
     expect(c.todo('x')).toBeUndefined()
   })
+  it('a row the server lost without a tombstone leaves when a subscription pulling from the beginning catches up', async () => {
+    const server = await setup()
+    server.insert('a', 1)
+    server.insert('b', 1)
+    const c = client(server.url)
+    await c.subscribe([1])
+    c.unsubscribe([1])
+    // Gone without a trace in the stream: the row and its log entry (a server restored from a backup).
+    server.db.prepare("DELETE FROM todos WHERE id = 'a'").run()
+    server.db.prepare("DELETE FROM todos__replica_log WHERE id = 'a'").run()
+
+    await c.subscribe([1, 2])
+    expect(c.shown([1, 2])).toEqual(['b'])
+    // The old subscription's rows were swept with it: it starts over when it runs again.
+    await c.subscribe([1])
+    expect(c.shown([1])).toEqual(['b'])
+  })
+
+  it('the sweep keeps a row with pending writes', async () => {
+    const server = await setup()
+    server.insert('a', 1)
+    server.insert('b', 1)
+    const c = client(server.url)
+    await c.subscribe([1])
+    c.store.dispatch(c.replica.actions.save({ collection: 'todo', row: { id: 'local', list_id: 2, title: 'not sent yet' } }))
+    c.unsubscribe([1])
+    server.db.prepare("DELETE FROM todos WHERE id = 'a'").run()
+    server.db.prepare("DELETE FROM todos__replica_log WHERE id = 'a'").run()
+    await c.subscribe([2])
+    expect(c.shown([2])).toEqual(['local'])
+    await c.settled()
+    expect(c.shown([2])).toEqual(server.serverIds([2]))
+  })
 })
 
 describe('a version the stream delivered is never overwritten by an older one', () => {

@@ -139,6 +139,7 @@ describe('digest check against the reference server', () => {
     ])
     expect(http.counts).toEqual({ pulls: 3, fromStart: 1, digests: 1 })
     expect(c.of('digestRepaired')).toEqual([])
+    expect(c.replica.selectors.selectSubscription(c.store.getState(), { collection: 'note', filter: { project_id: 1 } }).repairs).toBeUndefined()
 
     // Within the interval no check is due.
     const before = http.counts.digests
@@ -158,6 +159,13 @@ describe('digest check against the reference server', () => {
     await c.later((e) => e.some((x) => x.type === 'digestRepaired'))
     expect(c.of('digestChecked').map(({ match, round }) => ({ match, round }))).toEqual([{ match: false, round: 1 }])
     expect(c.of('digestRepaired')).toEqual([{ type: 'digestRepaired', key: P1, upserted: 0, removed: 1 }])
+    // The counter an app alerts on.
+    expect(c.replica.selectors.selectSubscription(c.store.getState(), { collection: 'note', filter: { project_id: 1 } }).repairs).toEqual({
+      count: 1,
+      upserted: 0,
+      removed: 1,
+      lastAt: expect.any(String),
+    })
     expect(c.of('pullStarted').map((e) => e.trigger)).toEqual(['subscribe', 'focus', 'digest', 'repair'])
     expect(c.replica.selectors.note.selectById(c.store.getState(), victim)).toBeUndefined()
     expect(c.held()).toEqual(server.serverRows('project_id = 1'))

@@ -110,4 +110,32 @@ describe('digest check over PostgreSQL with the horizon held back', () => {
     expect(c.of('digestRepaired')).toEqual([])
     await c.store.replica.close()
   })
+
+  it('a stream from the beginning sweeps no row while the horizon holds its new version back', async () => {
+    await q(`INSERT INTO ${S}.todos (id, list_id, title) VALUES ('p', 2, 'p'), ('r', 2, 'r')`)
+    const c = client()
+    const narrow = { collection: 'todo', filter: { list_id: 2 } }
+    const wide = { collection: 'todo', filter: { list_id: [2, 3] } }
+    c.store.dispatch(c.replica.actions.subscribe(narrow))
+    await waitFor(c.store, (s) => c.replica.selectors.selectSubscription(s, narrow).status === 'synced')
+    c.store.dispatch(c.replica.actions.unsubscribe(narrow))
+
+    const slow = new pg.Client({ connectionString: PG_URL })
+    await slow.connect()
+    try {
+      await slow.query('BEGIN')
+      await slow.query('SELECT pg_current_xact_id()')
+      // Committed, but above the horizon: the new stream cannot bring `r` yet.
+      await q(`UPDATE ${S}.todos SET title = 'r, edited' WHERE id = 'r'`)
+      c.store.dispatch(c.replica.actions.subscribe(wide))
+      await waitFor(c.store, (s) => c.replica.selectors.selectSubscription(s, wide).status === 'synced')
+      expect(c.todo('r')).toMatchObject({ title: 'r' })
+    } finally {
+      await slow.query('COMMIT').catch(() => {})
+      await slow.end()
+    }
+    await c.later(() => c.todo('r')?.title === 'r, edited')
+    expect(c.replica.selectors.todo.selectWhere(c.store.getState(), { list_id: [2, 3] }).map((row) => row.id).sort()).toEqual(['p', 'r'])
+    await c.store.replica.close()
+  })
 })
