@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import { heal } from './heal'
+import { knownSchedules } from './knownSchedules'
 import { describeSchedule, scheduleArbitrary } from './schedule'
 import type { Schedule } from './schedule'
 import { verify } from './verify'
@@ -31,4 +32,9 @@ export async function runSchedule(kind: BackendKind, schedule: Schedule): Promis
 /** The property: every schedule of up to `maxSteps` steps converges. */
 export function convergenceProperty(kind: BackendKind, maxSteps: number) {
   return fc.asyncProperty(scheduleArbitrary({ postgres: kind === 'postgres', maxSteps }), (schedule) => runSchedule(kind, schedule))
+}
+
+/** fast-check's parameters for a run: a seed, a number of runs, and (`known`) the known schedules first. */
+export function runParameters(seed: number, numRuns: number, known = true): fc.Parameters<[Schedule]> {
+  return { seed, numRuns, examples: known ? Object.values(knownSchedules).map((schedule): [Schedule] => [schedule]) : [] }
 }
