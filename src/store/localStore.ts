@@ -118,10 +118,11 @@ export interface LocalStore {
   activate(key: string): void
   deactivate(key: string): void
   /**
-   * The digest (docs/protocol.md, "Digest") of the rows a subscription holds: each row whose
-   * holders include it, with the version held, and (given `upTo`) only rows held at or below that
-   * version, as the server's digest covers only rows up to the cursor. Undefined for an unknown
-   * subscription.
+   * The digest (docs/protocol.md, "Digest") of the rows a subscription answers for: those it holds,
+   * and those matching its filter that no running stream holds and no pending write covers (it
+   * shows them, and nobody else vouches for them), with the version held; given `upTo`, only rows
+   * held at or below that version, as the server's digest covers only rows up to the cursor.
+   * Undefined for an unknown subscription.
    */
   digest(key: string, options?: { upTo?: Version }): Digest | undefined
   /** Records a digest check that needs nothing more until the next interval (ISO time). */
@@ -275,6 +276,8 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
    */
   const unvouched = (doc: StoredRow, sub: Pick<StoredSubscription, 'id' | 'collection' | 'filter'>, live: Set<number>) =>
     !doc.s.includes(sub.id) && matchesFilter(doc.r, sub.filter) && !doc.s.some((id) => live.has(id)) && !writes.isPending(sub.collection, doc.k)
+  /** The rows a subscription must account for: those it holds, and those it shows that nobody else vouches for. */
+  const answersFor = (doc: StoredRow, sub: StoredSubscription, live: Set<number>) => doc.s.includes(sub.id) || unvouched(doc, sub, live)
   /** Takes a row from one holder; see {@link StoredRow} for who else keeps it. */
   const release = (collection: Collection<StoredRow>, held: StoredRow, holder: number, applied: AppliedPage, primaryKey: string) => {
     const rest = held.s.filter((id) => id !== holder)
@@ -386,8 +389,9 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
       const stored = subscriptions.by('key', key)
       if (!stored) return undefined
       const acc = digestAccumulator()
+      const live = runningIds()
       for (const doc of collectionOf(stored.collection).data) {
-        if (doc.s.includes(stored.id) && (upTo === undefined || compareVersions(doc.v, upTo) <= 0)) acc.add(doc.k, doc.v)
+        if ((upTo === undefined || compareVersions(doc.v, upTo) <= 0) && answersFor(doc, stored, live)) acc.add(doc.k, doc.v)
       }
       return acc.result()
     },
@@ -395,7 +399,20 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
     markDigested: (key, at) => stamp(key, 'digestedAt', at),
 
     beginRepair: (key, { reached } = {}) =>
-      createRepairSession({ key, reached, subscriptions, collectionOf, tombstonesOf, collections: options.collections, release, changed: () => queue.changed() }),
+      createRepairSession({
+        key,
+        reached,
+        subscriptions,
+        collectionOf,
+        tombstonesOf,
+        collections: options.collections,
+        answersFor: (sub) => {
+          const live = runningIds()
+          return (doc) => answersFor(doc, sub, live)
+        },
+        release,
+        changed: () => queue.changed(),
+      }),
 
     flush: () => queue.flush(),
     async close() {

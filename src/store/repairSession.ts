@@ -16,6 +16,8 @@ export interface RepairContext {
   collectionOf(name: string): Collection<StoredRow>
   tombstonesOf(name: string): TombstoneMemory
   collections: Record<string, { primaryKey: string }>
+  /** Whether the subscription answers for a row: it holds it, or shows it and nobody else vouches for it. */
+  answersFor(subscription: StoredSubscription): (doc: StoredRow) => boolean
   /** Takes a row from one holder (the local store's rule for overlapping subscriptions). */
   release(collection: Collection<StoredRow>, held: StoredRow, holder: number, applied: AppliedPage, primaryKey: string): void
   /** Something changed: a save is due. */
@@ -27,7 +29,7 @@ export interface RepairContext {
  * Its pull from the beginning lands page by page while the stored checkpoint stays put; the last
  * page sweeps what the repair did not bring, in the same synchronous step as the new checkpoint.
  */
-export function createRepairSession({ key, reached, subscriptions, collectionOf, tombstonesOf, collections, release, changed }: RepairContext): RepairSession {
+export function createRepairSession({ key, reached, subscriptions, collectionOf, tombstonesOf, collections, answersFor, release, changed }: RepairContext): RepairSession {
   const begun = subscriptions.by('key', key)
   if (!begun) throw new ReplicaError('unknown_subscription', `No stored subscription "${key}" to repair`)
   const { collection: name, id: holder } = begun
@@ -84,8 +86,9 @@ export function createRepairSession({ key, reached, subscriptions, collectionOf,
         swept = true
         // Rows held at a version past what the server has streamed were written since (another
         // subscription or a settled local write brought them): the next catch-up decides them.
+        const answers = answersFor(stored)
         const stale = collection.data.filter(
-          (doc) => doc.s.includes(holder) && !seen.has(doc.k) && (reach === undefined || compareVersions(doc.v, reach) <= 0),
+          (doc) => !seen.has(doc.k) && (reach === undefined || compareVersions(doc.v, reach) <= 0) && answers(doc),
         )
         for (const held of stale) dropHolder(held, applied)
         // The server's latest version of these rows is older than the one held, although the

@@ -64,14 +64,35 @@ function client() {
     /** Lets the digest interval pass, then pulls now (as an app coming back into focus does). */
     async later(until: () => boolean) {
       clock += INTERVAL
-      focusManager.setFocused(false)
-      focusManager.setFocused(true)
       const started = Date.now()
-      while (!until()) {
+      // Pulls now, and again now and then: a transaction in another test file may hold the
+      // cluster-wide horizon back for a moment, which defers the check to the next catch-up.
+      for (let round = 0; !until(); round++) {
         if (Date.now() - started > 20_000) throw new Error('condition not met in time')
+        if (round % 40 === 0) {
+          focusManager.setFocused(false)
+          focusManager.setFocused(true)
+        }
         await new Promise((resolve) => setTimeout(resolve, 5))
       }
     },
+  }
+}
+
+/**
+ * Runs `during` while another connection holds a transaction open (with a transaction id): every
+ * pull stops below it, so changes committed meanwhile are held back until it ends.
+ */
+async function withSlowTransaction(during: () => Promise<void>) {
+  const slow = new pg.Client({ connectionString: PG_URL })
+  await slow.connect()
+  try {
+    await slow.query('BEGIN')
+    await slow.query('SELECT pg_current_xact_id()')
+    await during()
+  } finally {
+    await slow.query('COMMIT').catch(() => {})
+    await slow.end()
   }
 }
 
@@ -81,27 +102,19 @@ describe('digest check over PostgreSQL with the horizon held back', () => {
     const c = client()
     const scope = { collection: 'todo', filter: { list_id: 1 } }
     c.store.dispatch(c.replica.actions.subscribe(scope))
-    await waitFor(c.store, (s) => c.replica.selectors.selectSubscription(s, scope).status === 'synced')
+    await c.later(() => c.replica.selectors.todo.selectTotal(c.store.getState()) === 3)
     expect(c.todo('b')).toMatchObject({ title: 'b' })
 
-    const slow = new pg.Client({ connectionString: PG_URL })
-    await slow.connect()
-    try {
-      // A slow transaction takes an id, then a later one changes `b` and commits: every pull now
-      // stops below the slow one, so `b`'s new version is held back.
-      await slow.query('BEGIN')
-      await slow.query('SELECT pg_current_xact_id()')
+    await withSlowTransaction(async () => {
+      // A later transaction changes `b` and commits: its new version is held back.
       await q(`UPDATE ${S}.todos SET title = 'b, edited' WHERE id = 'b'`)
 
       await c.later(() => c.events.some((e) => e.type === 'digestRepaired' || e.type === 'digestDeferred'))
       expect(c.of('digestRepaired')).toEqual([])
-      expect(c.of('digestDeferred')).toEqual([{ type: 'digestDeferred', key: 'todo:{"list_id":1}', reason: 'held_back' }])
+      expect(c.of('digestDeferred')[0]).toEqual({ type: 'digestDeferred', key: 'todo:{"list_id":1}', reason: 'held_back' })
       expect(c.todo('b')).toMatchObject({ title: 'b' })
       expect([...c.replica.selectors.todo.selectIds(c.store.getState())].sort()).toEqual(['a', 'b', 'c'])
-    } finally {
-      await slow.query('COMMIT').catch(() => {})
-      await slow.end()
-    }
+    })
 
     // Once the slow transaction ends, the stream brings the change and the next check matches.
     await c.later(() => c.of('digestChecked').length > 0)
@@ -117,23 +130,16 @@ describe('digest check over PostgreSQL with the horizon held back', () => {
     const narrow = { collection: 'todo', filter: { list_id: 2 } }
     const wide = { collection: 'todo', filter: { list_id: [2, 3] } }
     c.store.dispatch(c.replica.actions.subscribe(narrow))
-    await waitFor(c.store, (s) => c.replica.selectors.selectSubscription(s, narrow).status === 'synced')
+    await c.later(() => c.replica.selectors.todo.selectTotal(c.store.getState()) === 2)
     c.store.dispatch(c.replica.actions.unsubscribe(narrow))
 
-    const slow = new pg.Client({ connectionString: PG_URL })
-    await slow.connect()
-    try {
-      await slow.query('BEGIN')
-      await slow.query('SELECT pg_current_xact_id()')
+    await withSlowTransaction(async () => {
       // Committed, but above the horizon: the new stream cannot bring `r` yet.
       await q(`UPDATE ${S}.todos SET title = 'r, edited' WHERE id = 'r'`)
       c.store.dispatch(c.replica.actions.subscribe(wide))
       await waitFor(c.store, (s) => c.replica.selectors.selectSubscription(s, wide).status === 'synced')
       expect(c.todo('r')).toMatchObject({ title: 'r' })
-    } finally {
-      await slow.query('COMMIT').catch(() => {})
-      await slow.end()
-    }
+    })
     await c.later(() => c.todo('r')?.title === 'r, edited')
     expect(c.replica.selectors.todo.selectWhere(c.store.getState(), { list_id: [2, 3] }).map((row) => row.id).sort()).toEqual(['p', 'r'])
     await c.store.replica.close()
