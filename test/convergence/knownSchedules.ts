@@ -58,14 +58,8 @@ export const knownSchedules: Record<string, Schedule> = {
    * behind the stream's back, escaped the digest (it covers versions up to the cursor only).
    */
   pushedRowAboveTheCursor: {
-    clients: 3,
-    start: [[], [], [0, 1]],
-    steps: [
-      { do: 'moveLocal', c: 2, pick: 33, p: 1 },
-      { do: 'create', c: 0, p: 3 },
-      { do: 'create', c: 0, p: 2 },
-      { do: 'serverDeleteBehindTheBack', pick: 27 },
-      { do: 'edit', c: 0, pick: 0 },
-    ],
+    clients: 2,
+    start: [[], [2]],
+    steps: [{ do: 'edit', c: 1, pick: 0 }, { do: 'serverDeleteBehindTheBack', pick: 1 }, { do: 'focus', c: 0 }],
   },
 }
