@@ -116,9 +116,13 @@ export function heldBackStatement(d: Dialect, plan: PullPlan): Statement {
   const t = plan.table
   const everything: Dialect = { ...d, servable: () => null }
   const params = new Params(d)
+  const pk = q(t.primaryKey)
+  const v = q(VERSION_COL)
+  // The first change after the cursor, in index order: an EXISTS is planned as a scan that may read
+  // the whole table when (as is usual) nothing matches.
   const sql =
-    `SELECT EXISTS (SELECT 1 FROM ${d.table(t.table)}${rowsWhere(everything, plan, params)}) ` +
-    `OR EXISTS (SELECT 1 FROM ${d.table(t.table + LOG_SUFFIX)}${logWhere(everything, plan, params)}) AS held`
+    `SELECT (SELECT 1 FROM ${d.table(t.table)}${rowsWhere(everything, plan, params)} ORDER BY ${v}, ${pk} LIMIT 1) IS NOT NULL ` +
+    `OR (SELECT 1 FROM ${d.table(t.table + LOG_SUFFIX)}${logWhere(everything, plan, params)} ORDER BY ${v}, ${pk} LIMIT 1) IS NOT NULL AS held`
   return { sql, params: params.values }
 }
 

@@ -12,7 +12,7 @@ import { createSaveQueue } from './saveQueue'
 import { compareVersions } from './versions'
 import { createRepairSession } from './repairSession'
 import { holdRow, lastChangePerKey } from './rows'
-import { TOMBSTONES, tombstoneMemory } from './tombstones'
+import { rememberedTombstones, TOMBSTONES, tombstoneMemory } from './tombstones'
 import type { TombstoneDoc, TombstoneMemory } from './tombstones'
 import type { Collection, StoredRow } from './rows'
 import { matchesFilter } from '../subscriptions/scope'
@@ -107,7 +107,9 @@ export interface LocalStore {
    * A subscription's stream reached the end of the server's data, and the server held nothing
    * back. If the stream started from the beginning, it has now vouched for every row in its scope:
    * rows matching its filter that it did not bring, that no running stream holds and no pending
-   * write covers, go (in one step). Otherwise nothing happens (O(1)).
+   * write covers, go (in one step). And rows of its collection that a newer tombstone had passed
+   * while another stream kept them go once no running stream holds them. Otherwise nothing
+   * happens (O(1)).
    */
   caughtUp(subscription: Pick<StoredSubscription, 'key' | 'collection' | 'filter'>): AppliedPage
   /**
@@ -262,6 +264,19 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
 
   // Keys of subscriptions whose streams run now, with how many loops run each.
   const running = new Map<string, number>()
+  // Per collection, keys still held although a newer tombstone passed: another running stream
+  // held them, and its stream brings their newer state. Once no running stream holds such a row,
+  // nobody vouches for it. Rebuilt from the remembered tombstones at open.
+  const outdated = new Map<string, Set<string>>()
+  const outdatedIn = (name: string) => {
+    let keys = outdated.get(name)
+    if (!keys) outdated.set(name, (keys = new Set()))
+    return keys
+  }
+  for (const { collection: name, k, v } of rememberedTombstones(handles.tombstones)) {
+    const held = rows.get(name)?.by('k', k)
+    if (held && compareVersions(held.v, v) < 0) outdatedIn(name).add(k)
+  }
   const storedOrNew = (subscription: Pick<StoredSubscription, 'key' | 'collection' | 'filter'>): StoredSubscription => {
     const stored = subscriptions.by('key', subscription.key)
     if (stored) return stored
@@ -317,6 +332,28 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
     // version older than this tombstone.
     tombstonesOf(sub.collection).record(held.k, version)
     release(collection, held, sub.id, applied, primaryKey)
+    if (collection.by('k', held.k)) outdatedIn(sub.collection).add(held.k)
+  }
+  /**
+   * Rows kept past a tombstone by a running stream that has since stopped without bringing their
+   * newer state go (see `outdated`); rows brought up to date, or still held by a running stream,
+   * are left. O(such rows), which is almost always none.
+   */
+  const dropOutdated = (name: string, applied: AppliedPage) => {
+    const keys = outdated.get(name)
+    if (!keys || keys.size === 0) return
+    const collection = collectionOf(name)
+    const { primaryKey } = options.collections[name] as { primaryKey: string }
+    const gone = tombstonesOf(name)
+    const live = runningIds()
+    for (const k of [...keys]) {
+      const held = collection.by('k', k)
+      if (!held || gone.admits(k, held.v)) keys.delete(k)
+      else if (!held.s.some((id) => live.has(id)) && !writes.isPending(name, k)) {
+        keys.delete(k)
+        release(collection, held, 0, applied, primaryKey)
+      }
+    }
   }
 
   return {
@@ -370,8 +407,12 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
 
     caughtUp(subscription) {
       const applied: AppliedPage = { upserted: [], removed: [] }
+      dropOutdated(subscription.collection, applied)
       const found = subscriptions.by('key', subscription.key)
-      if (found && !found.sweepDue) return applied
+      if (found && !found.sweepDue) {
+        if (applied.removed.length > 0) queue.changed()
+        return applied
+      }
       // Not stored yet: its stream from the beginning brought nothing at all. Stored now, so that
       // the next catch-up knows the sweep is done.
       const stored = found ?? storedOrNew(subscription)

@@ -27,6 +27,14 @@ export interface TombstoneMemory {
   forget(k: string): void
 }
 
+/** The collection and key of every tombstone remembered (`id` split back into its parts). */
+export function* rememberedTombstones(docs: Loki.Collection<TombstoneDoc>): Iterable<{ collection: string; k: string; v: Version }> {
+  for (const doc of docs.data) {
+    const at = doc.id.indexOf('\u0000')
+    if (at > 0) yield { collection: doc.id.slice(0, at), k: doc.id.slice(at + 1), v: doc.v }
+  }
+}
+
 export function tombstoneMemory(docs: Loki.Collection<TombstoneDoc>, collection: string): TombstoneMemory {
   const id = (k: string) => `${collection}\u0000${k}`
   return {

@@ -124,6 +124,31 @@ describe('the local store', () => {
     expect(store.applyPage({ subscription: all, changes: [tombstone(2, 4)], checkpoint: 'f' }).removed).toEqual([2])
   })
 
+  it('a tombstone removes an older row in its filter that another, stopped, stream brought', async () => {
+    const store = await open()
+    const wide = sub({})
+    store.applyPage({ subscription: wide, changes: [put(1, 1), put(2, 2)], checkpoint: 'w' })
+    store.activate(sub().key)
+    expect(store.applyPage({ subscription: sub(), changes: [tombstone(1, 3), put(2, 2)], checkpoint: 'c' }).removed).toEqual([1])
+    // A row outside its filter it never held is not its tombstone's business.
+    store.applyPage({ subscription: wide, changes: [put(7, 4, 'elsewhere', 2)], checkpoint: 'w2' })
+    expect(store.applyPage({ subscription: sub(), changes: [tombstone(7, 5)], checkpoint: 'd' }).removed).toEqual([])
+  })
+
+  it('never stores a version older than a tombstone it has seen, from any stream', async () => {
+    const store = await open()
+    const lagging = sub({})
+    store.activate(sub().key)
+    store.applyPage({ subscription: sub(), changes: [put(1, 1)], checkpoint: 'a' })
+    store.applyPage({ subscription: sub(), changes: [tombstone(1, 5)], checkpoint: 'b' })
+    // Another stream, behind, brings the row as it was before the tombstone: not stored.
+    expect(store.applyPage({ subscription: lagging, changes: [put(1, 3, 'before the delete')], checkpoint: 'l' }).upserted).toEqual([])
+    expect(store.readAll('note')).toEqual([])
+    // The same version (a move into that stream's filter) or a newer one is.
+    expect(store.applyPage({ subscription: lagging, changes: [put(1, 5, 'moved', 2)], checkpoint: 'm' }).upserted).toHaveLength(1)
+    expect(store.readAll('note')).toEqual([{ id: 1, project_id: 2, body: 'moved', _version: 5 }])
+  })
+
   it('hands out rows without Loki bookkeeping, and survives a reload', async () => {
     const persistence = memoryPersistence()
     const first = await openLocalStore({ persistence, collections })

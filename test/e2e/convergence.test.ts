@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createFocusManager, createOnlineManager, createReplica, httpPushTransport, httpTransport, memoryPersistence, ReplicaError } from '../../src'
-import type { PushTransport, ReplicaEvent } from '../../src'
+import type { PushTransport, ReplicaEvent, Transport } from '../../src'
 import { makeStore, waitFor } from '../fixtures/store'
 import { serve } from '../server/helpers'
 import { todoServer } from '../writes/serverFixture'
@@ -30,12 +30,12 @@ async function setup() {
   return { ...backend, url: `${http.base}/replica`, insert, serverIds }
 }
 
-function client(url: string, push: PushTransport = httpPushTransport({ url })) {
+function client(url: string, push: PushTransport = httpPushTransport({ url }), transport: Transport = httpTransport({ url })) {
   const events: ReplicaEvent[] = []
   const focusManager = createFocusManager({ setEventListener: () => undefined })
   const replica = createReplica({
     collections: { todo: {} },
-    transport: httpTransport({ url }),
+    transport,
     push,
     persistence: memoryPersistence(),
     onlineManager: createOnlineManager({ setEventListener: () => undefined, initiallyOnline: true }),
@@ -142,6 +142,36 @@ describe('a subscription shows exactly what its stream vouches for', () => {
     expect(c.shown([2])).toEqual(['local'])
     await c.settled()
     expect(c.shown([2])).toEqual(server.serverIds([2]))
+  })
+  it('a row kept past a move-out by another running stream leaves once that stream stops without bringing the move', async () => {
+    const server = await setup()
+    server.insert('m', 1)
+    server.insert('b', 1)
+    const url = server.url
+    const inner = httpTransport({ url })
+    // The narrow subscription's pulls can be held up until it stops (its request is aborted).
+    let holdNarrow = false
+    const c = client(url, httpPushTransport({ url }), {
+      async pull(request) {
+        if (holdNarrow && JSON.stringify(request.filter) === '{"list_id":1}') {
+          await new Promise((_, reject) => request.signal.addEventListener('abort', () => reject(request.signal.reason)))
+        }
+        return inner.pull(request)
+      },
+    })
+    await c.subscribe([1])
+    await c.subscribe([1, 2])
+    holdNarrow = true
+    // `m` leaves both filters. The wide stream passes its move-out while the narrow one, still
+    // running, holds `m`; then the narrow one stops without having pulled.
+    server.db.prepare("UPDATE todos SET list_id = 3 WHERE id = 'm'").run()
+    await c.pullNow()
+    expect(c.shown([1, 2])).toEqual(['b', 'm'])
+    c.unsubscribe([1])
+
+    await c.pullNow()
+    expect(c.shown([1, 2])).toEqual(server.serverIds([1, 2]))
+    expect(c.events.filter((e) => e.type.startsWith('digest'))).toEqual([])
   })
 })
 

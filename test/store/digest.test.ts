@@ -33,6 +33,34 @@ describe('the local store and the digest', () => {
     expect(store.digest('nope')).toBeUndefined()
   })
 
+  it('also digests the rows it shows that nobody else vouches for: matching its filter, held by no running stream, no pending write', async () => {
+    const store = await open()
+    const inProject = (id: number, version: number): Change => ({ key: id, version, deleted: false, row: { id, project_id: 1, _version: version } })
+    const narrow = sub({ project_id: 1, contact_id: 9 })
+    // The narrow subscription (stopped) brought 5; A's stream passed 5's version without it.
+    store.applyPage({ subscription: narrow, changes: [inProject(5, 2)], checkpoint: 'n' })
+    store.applyPage({ subscription: A, changes: [inProject(1, 1), inProject(6, 3)], checkpoint: 'a3' })
+    expect(store.digest(A.key)).toEqual(digestOf([1, 1], [5, 2], [6, 3]))
+    // While the narrow stream runs, it vouches for 5.
+    store.activate(narrow.key)
+    expect(store.digest(A.key)).toEqual(digestOf([1, 1], [6, 3]))
+    store.deactivate(narrow.key)
+    // A repair of A that does not bring 5 takes it away.
+    const repair = store.beginRepair(A.key, { reached: 3 })
+    expect(repair.applyPage({ changes: [inProject(1, 1), inProject(6, 3)], checkpoint: 'r', hasMore: false })).toEqual({ upserted: [], removed: [5] })
+    expect(repair.swept).toBe(true)
+  })
+
+  it('a repair whose last page says the server holds changes back sweeps nothing and leaves the cursor', async () => {
+    const store = await open()
+    store.applyPage({ subscription: A, changes: [put(1, 1), put(2, 2)], checkpoint: 'old' })
+    const repair = store.beginRepair(A.key)
+    expect(repair.applyPage({ changes: [put(1, 1), put(5, 3)], checkpoint: 'r', hasMore: false, heldBack: true })).toEqual({ upserted: [row(5, 3)], removed: [] })
+    expect(repair.swept).toBe(false)
+    expect(store.subscription(A.key)?.checkpoint).toBe('old')
+    expect(ids(store.readAll('note'))).toEqual([1, 2, 5])
+  })
+
   it('a repair adds what is missing, drops what the server no longer has, and moves the cursor only at its end', async () => {
     const store = await open()
     store.applyPage({ subscription: A, changes: [put(1, 1), put(2, 2), put(3, 3)], checkpoint: 'old' })
