@@ -30,8 +30,8 @@ export async function runSchedule(kind: BackendKind, schedule: Schedule): Promis
 }
 
 /** The property: every schedule of up to `maxSteps` steps converges. */
-export function convergenceProperty(kind: BackendKind, maxSteps: number) {
-  return fc.asyncProperty(scheduleArbitrary({ postgres: kind === 'postgres', maxSteps }), (schedule) => runSchedule(kind, schedule))
+export function convergenceProperty(kind: BackendKind, maxSteps: number, divergence = true) {
+  return fc.asyncProperty(scheduleArbitrary({ postgres: kind === 'postgres', maxSteps, divergence }), (schedule) => runSchedule(kind, schedule))
 }
 
 /** fast-check's parameters for a run: a seed, a number of runs, and (`known`) the known schedules first. */
