@@ -7,5 +7,7 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'es2022',
+  // import.meta.url in the CJS build: src/server/drivers.ts resolves the optional drivers from it.
+  shims: true,
   external: ['lokijs', 'redux', '@reduxjs/toolkit', 'react', 'react-redux', 'better-sqlite3', 'pg'],
 })

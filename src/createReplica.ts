@@ -2,6 +2,8 @@ import type { Middleware, MiddlewareAPI, Reducer, StoreEnhancer } from '@reduxjs
 import type { CollectionConfig, RowsOf } from './collection'
 import { buildActions } from './redux/actions'
 import type { ReplicaActions } from './redux/actions'
+import { buildDevCheckOptions, buildDevTools } from './redux/devChecks'
+import type { ReplicaDevCheckOptions, ReplicaDevTools } from './redux/devChecks'
 import { buildEnhancer } from './redux/enhancer'
 import type { ReplicaStoreExt } from './redux/enhancer'
 import { buildMiddleware } from './redux/middleware'
@@ -99,6 +101,25 @@ export interface Replica<Collections extends Record<string, CollectionConfig<obj
   middleware: Middleware
   enhancer: StoreEnhancer<ReplicaStoreExt>
   actions: ReplicaActions
+  /**
+   * `getDefaultMiddleware` options that keep RTK's serializable and immutable checks on
+   * everywhere except over the replica's rows (which are plain JSON, never mutated), so a
+   * development build stays fast and quiet at 10,000 rows and beyond. Spread it to add your own.
+   * @example
+   * configureStore({ reducer, middleware: (gDM) => gDM(replica.devCheckOptions).concat(replica.middleware) })
+   * @example
+   * gDM({ ...replica.devCheckOptions, thunk: { extraArgument: api } })
+   */
+  devCheckOptions: ReplicaDevCheckOptions
+  /**
+   * Redux DevTools sanitizers: each collection shows as `{ total, ids }` (the first 50 ids,
+   * `more` counting the rest), a page's rows as counts. Only what DevTools displays changes.
+   * @example
+   * configureStore({ reducer, middleware, enhancers, devTools: replica.devTools })
+   * @example
+   * devTools: { ...replica.devTools, name: 'notes app', maxAge: 100 }
+   */
+  devTools: ReplicaDevTools
   selectors: {
     [K in keyof Collections]: CollectionSelectors<RootStateWith<Path, RowsOf<Collections>>, RowsOf<Collections>[K]>
   } & ReturnType<typeof buildReplicaSelectors<RootStateWith<Path, RowsOf<Collections>>>>
@@ -197,6 +218,8 @@ export function createReplica<
     middleware: withWrites(buildMiddleware(actions, attach), actions, primaryKeys as Record<string, string>, () => writes),
     enhancer: buildEnhancer(handle),
     actions,
+    devCheckOptions: buildDevCheckOptions(reducerPath),
+    devTools: buildDevTools(reducerPath, primaryKeys as Record<string, string>),
     selectors: {
       ...collectionSelectors,
       ...buildReplicaSelectors(selectState as never),

@@ -9,6 +9,7 @@ export type ReplicaErrorCode =
   | 'http'
   | 'timeout'
   | 'storage'
+  | 'cursor_stalled'
   | (string & {})
 
 /**

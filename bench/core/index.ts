@@ -5,7 +5,7 @@ import { round } from '../lib/stats'
 import type { InitialSyncResult } from './initialSync'
 import type { OneRowResult } from './oneRow'
 
-/** Figures from /work/shared/NOTES.md (same machine size), shown next to ours for scale. */
+/** Figures measured once on the same machine size (not rerun here), shown next to ours for scale. */
 const BASELINE_RTK_PAGES_MS: Record<number, number> = { 10_000: 187, 100_000: 20_500 }
 
 /**
@@ -32,7 +32,7 @@ export async function runCore(args: BenchArgs): Promise<void> {
     }
   }
   console.log(table('Core: initial sync from an in-process source (median of fresh processes)',
-    ['contender', 'rows', 'in Loki+Redux ms', 'rows/s', 'synced+flushed ms', 'first 10% pages ms (mean / median)', 'last 10% ms', 'last/first', 'RTK upsertMany/page ms (NOTES)'], syncRows))
+    ['contender', 'rows', 'in Loki+Redux ms', 'rows/s', 'synced+flushed ms', 'first 10% pages ms (mean / median)', 'last 10% ms', 'last/first', 'RTK upsertMany/page ms (baseline)'], syncRows))
 
   const oneRows: (string | number)[][] = []
   for (const n of args.sizes.filter((size) => size >= 100_000)) {
@@ -47,7 +47,7 @@ export async function runCore(args: BenchArgs): Promise<void> {
     }
   }
   if (oneRows.length > 0) {
-    oneRows.push(['baseline (NOTES): {...entities} of 100k keys', '100,000', '58', '-', '-'])
+    oneRows.push(['baseline: {...entities} of 100k keys', '100,000', '58', '-', '-'])
     console.log(table('Core: one dispatch updating ONE row in a full collection (median of samples, median of processes)',
       ['contender', 'rows held', 'dispatch ms', '+ selectById ms', '+ selectAll ms'], oneRows))
   }

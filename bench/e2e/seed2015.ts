@@ -13,7 +13,7 @@ export interface Seed2015Result {
 }
 
 /**
- * The 2015 algorithm, as /work/shared/seed (the blog's downloadUpdatesFor and loadData) wrote it:
+ * The 2015 algorithm, as the blog's downloadUpdatesFor and loadData wrote it:
  * pages of 250 from `/offline/download_updated?scope=` with the `(updated_at, id)` cursor of the
  * last row; per row a `findOne({id})` (no index: Loki scans) and, when absent, an insert; the
  * subscription's cursor and counter saved per row; and, as its Flux stores did, one dispatch per

@@ -1,8 +1,8 @@
-import pg from 'pg'
 import type { Pool, PoolClient } from 'pg'
 import { createHash } from 'node:crypto'
 import { countStatement, heldBackStatement, pullStatement, rowJsonSql, seedStatements, writeStatement, type Statement } from './queries.js'
 import { digestOf, digestStatement } from './digest.js'
+import { loadDriver } from './drivers.js'
 import { installPostgresSql } from './postgres-schema.js'
 import { MUTATIONS_TABLE, constraintRejected, idReused, type CurrentRow } from './push-plan.js'
 import { DELETED_COL, VERSION_COL } from './sql.js'
@@ -68,7 +68,7 @@ type Queryable = Pick<Pool, 'query'>
 export function postgresSource(options: PostgresSourceOptions): ReplicaSource & { readonly pool: Pool } {
   if (!options.pool && !options.connectionString) throw new Error('redux-replica: postgresSource needs pool or connectionString')
   const owned = !options.pool
-  const pool: Pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString })
+  const pool: Pool = options.pool ?? new (loadDriver('pg', 'postgresSource').Pool)({ connectionString: options.connectionString })
   const schema = options.schema
   const d = postgresDialect(schema)
 

@@ -1,6 +1,6 @@
-import BetterSqlite3 from 'better-sqlite3'
 import type { Database, Statement as SqliteStatement } from 'better-sqlite3'
 import type { JsonPrimitive } from '../protocol.js'
+import { loadDriver } from './drivers.js'
 import { countStatement, pullStatements, rowJsonSql, seedStatements, writeStatement, type Statement } from './queries.js'
 import { digestOf, digestStatement } from './digest.js'
 import { installSqlite } from './sqlite-schema.js'
@@ -80,7 +80,7 @@ const named = (values: unknown[]) => {
  */
 export function sqliteSource(options: SqliteSourceOptions): ReplicaSource & { readonly db: Database } {
   const owned = typeof options.db === 'string'
-  const db: Database = typeof options.db === 'string' ? new BetterSqlite3(options.db) : options.db
+  const db: Database = typeof options.db === 'string' ? new (loadDriver('better-sqlite3', 'sqliteSource'))(options.db) : options.db
   if (owned) db.pragma('journal_mode = WAL')
   const cacheSize = options.statementCache ?? 256
   const cache = new Map<string, SqliteStatement>()

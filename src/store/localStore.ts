@@ -12,7 +12,8 @@ import { createSaveQueue } from './saveQueue'
 import { compareVersions } from './versions'
 import { createRepairSession } from './repairSession'
 import { holdRow, lastChangePerKey } from './rows'
-import { rememberedTombstones, TOMBSTONES, tombstoneMemory } from './tombstones'
+import { TOMBSTONES, tombstoneMemory } from './tombstones'
+import { createVouching } from './vouching'
 import type { TombstoneDoc, TombstoneMemory } from './tombstones'
 import type { Collection, StoredRow } from './rows'
 import { matchesFilter } from '../subscriptions/scope'
@@ -262,98 +263,19 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
     queue.changed(false)
   }
 
-  // Keys of subscriptions whose streams run now, with how many loops run each.
-  const running = new Map<string, number>()
-  // Per collection, keys still held although a newer tombstone passed: another running stream
-  // held them, and its stream brings their newer state. Once no running stream holds such a row,
-  // nobody vouches for it. Rebuilt from the remembered tombstones at open.
-  const outdated = new Map<string, Set<string>>()
-  const outdatedIn = (name: string) => {
-    let keys = outdated.get(name)
-    if (!keys) outdated.set(name, (keys = new Set()))
-    return keys
-  }
-  for (const { collection: name, k, v } of rememberedTombstones(handles.tombstones)) {
-    const held = rows.get(name)?.by('k', k)
-    if (held && compareVersions(held.v, v) < 0) outdatedIn(name).add(k)
-  }
+  const vouching = createVouching({
+    subscriptions,
+    rowsOf: collectionOf,
+    primaryKeys: options.collections,
+    tombstones: handles.tombstones,
+    tombstonesOf,
+    isPending: (collection, k) => writes.isPending(collection, k),
+  })
   const storedOrNew = (subscription: Pick<StoredSubscription, 'key' | 'collection' | 'filter'>): StoredSubscription => {
     const stored = subscriptions.by('key', subscription.key)
     if (stored) return stored
     const id = subscriptions.data.reduce((max, doc) => Math.max(max, doc.id), 0) + 1
     return subscriptions.insert({ ...subscription, id, checkpoint: null, received: 0 }) as StoredSubscription
-  }
-  /** Ids of the subscriptions whose streams run now. */
-  const runningIds = () => new Set(subscriptions.data.filter((doc) => running.has(doc.key)).map((doc) => doc.id))
-  /**
-   * Whether a row is one a subscription answers for without holding it: it matches the filter and
-   * nobody else vouches for it (no running stream holds it, no pending write covers it).
-   */
-  const unvouched = (doc: StoredRow, sub: Pick<StoredSubscription, 'id' | 'collection' | 'filter'>, live: Set<number>) =>
-    !doc.s.includes(sub.id) && matchesFilter(doc.r, sub.filter) && !doc.s.some((id) => live.has(id)) && !writes.isPending(sub.collection, doc.k)
-  /** The rows a subscription must account for: those it holds, and those it shows that nobody else vouches for. */
-  const answersFor = (doc: StoredRow, sub: StoredSubscription, live: Set<number>) => doc.s.includes(sub.id) || unvouched(doc, sub, live)
-  /** Takes a row from one holder; see {@link StoredRow} for who else keeps it. */
-  const release = (collection: Collection<StoredRow>, held: StoredRow, holder: number, applied: AppliedPage, primaryKey: string) => {
-    const rest = held.s.filter((id) => id !== holder)
-    const others = subscriptions.data.filter((doc) => rest.includes(doc.id))
-    if (others.some((doc) => running.has(doc.key))) {
-      held.s = rest
-      collection.update(held)
-      return
-    }
-    for (const dormant of others) {
-      dormant.checkpoint = null
-      subscriptions.update(dormant)
-    }
-    collection.remove(held)
-    applied.removed.push(held.r[primaryKey] as Key)
-  }
-  /**
-   * A tombstone of `sub`'s stream at `version`: the row was deleted or left the subscription's
-   * filter. It speaks for every row held at an older version that is in the subscription's scope
-   * (held for it, or matching its filter), whoever brought that row: a row another stream brought,
-   * or a push answer stored, is not kept alive by the tombstone's stream being a stranger to it.
-   */
-  const passTombstone = (collection: Collection<StoredRow>, held: StoredRow, version: Version, sub: StoredSubscription, applied: AppliedPage, primaryKey: string) => {
-    const holds = held.s.includes(sub.id)
-    if (compareVersions(held.v, version) >= 0) {
-      // The row held is as new as the tombstone or newer (a move into another subscription's
-      // filter, a push answer): the tombstone says nothing about it, but this stream no longer
-      // vouches for it.
-      if (holds) {
-        held.s = held.s.filter((id) => id !== sub.id)
-        collection.update(held)
-      }
-      return
-    }
-    if (!holds && !matchesFilter(held.r, sub.filter)) return
-    // Whether the row goes or another running stream keeps it, no source may store it again at a
-    // version older than this tombstone.
-    tombstonesOf(sub.collection).record(held.k, version)
-    release(collection, held, sub.id, applied, primaryKey)
-    if (collection.by('k', held.k)) outdatedIn(sub.collection).add(held.k)
-  }
-  /**
-   * Rows kept past a tombstone by a running stream that has since stopped without bringing their
-   * newer state go (see `outdated`); rows brought up to date, or still held by a running stream,
-   * are left. O(such rows), which is almost always none.
-   */
-  const dropOutdated = (name: string, applied: AppliedPage) => {
-    const keys = outdated.get(name)
-    if (!keys || keys.size === 0) return
-    const collection = collectionOf(name)
-    const { primaryKey } = options.collections[name] as { primaryKey: string }
-    const gone = tombstonesOf(name)
-    const live = runningIds()
-    for (const k of [...keys]) {
-      const held = collection.by('k', k)
-      if (!held || gone.admits(k, held.v)) keys.delete(k)
-      else if (!held.s.some((id) => live.has(id)) && !writes.isPending(name, k)) {
-        keys.delete(k)
-        release(collection, held, 0, applied, primaryKey)
-      }
-    }
   }
 
   return {
@@ -379,7 +301,7 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
         const k = String(change.key)
         const held = collection.by('k', k)
         if (change.deleted) {
-          if (held) passTombstone(collection, held, change.version, stored, applied, primaryKey)
+          if (held) vouching.passTombstone(collection, held, change.version, stored, applied, primaryKey)
           // A push answer still to come must not bring back an older version.
           else if (writes.isPending(subscription.collection, change.key)) tombstonesOf(subscription.collection).record(k, change.version)
         } else {
@@ -394,35 +316,19 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
       return applied
     },
 
-    activate(key) {
-      running.set(key, (running.get(key) ?? 0) + 1)
-    },
-    deactivate(key) {
-      const count = (running.get(key) ?? 0) - 1
-      if (count > 0) running.set(key, count)
-      else running.delete(key)
-    },
+    activate: vouching.activate,
+    deactivate: vouching.deactivate,
 
     markSynced: (key, at) => stamp(key, 'lastSyncedAt', at),
 
     caughtUp(subscription) {
       const applied: AppliedPage = { upserted: [], removed: [] }
-      dropOutdated(subscription.collection, applied)
       const found = subscriptions.by('key', subscription.key)
-      if (found && !found.sweepDue) {
-        if (applied.removed.length > 0) queue.changed()
-        return applied
-      }
-      // Not stored yet: its stream from the beginning brought nothing at all. Stored now, so that
-      // the next catch-up knows the sweep is done.
-      const stored = found ?? storedOrNew(subscription)
-      const collection = collectionOf(subscription.collection)
-      const { primaryKey } = options.collections[subscription.collection] as { primaryKey: string }
-      const live = runningIds()
-      for (const doc of collection.data.filter((doc) => unvouched(doc, stored, live))) release(collection, doc, stored.id, applied, primaryKey)
-      delete stored.sweepDue
-      subscriptions.update(stored)
-      queue.changed()
+      // Not stored yet: its stream from the beginning brought nothing at all. Stored now (its
+      // sweep due), so that the next catch-up knows the sweep is done.
+      const stored = found ?? Object.assign(storedOrNew(subscription), { sweepDue: true })
+      vouching.caughtUp(stored, applied)
+      if (!found || applied.removed.length > 0) queue.changed()
       return applied
     },
 
@@ -430,9 +336,9 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
       const stored = subscriptions.by('key', key)
       if (!stored) return undefined
       const acc = digestAccumulator()
-      const live = runningIds()
+      const answers = vouching.answering(stored)
       for (const doc of collectionOf(stored.collection).data) {
-        if ((upTo === undefined || compareVersions(doc.v, upTo) <= 0) && answersFor(doc, stored, live)) acc.add(doc.k, doc.v)
+        if ((upTo === undefined || compareVersions(doc.v, upTo) <= 0) && answers(doc)) acc.add(doc.k, doc.v)
       }
       return acc.result()
     },
@@ -447,11 +353,8 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
         collectionOf,
         tombstonesOf,
         collections: options.collections,
-        answersFor: (sub) => {
-          const live = runningIds()
-          return (doc) => answersFor(doc, sub, live)
-        },
-        release,
+        answersFor: vouching.answering,
+        release: vouching.release,
         changed: () => queue.changed(),
       }),
 

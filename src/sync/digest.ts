@@ -1,5 +1,6 @@
 import type { SerializedError } from '@reduxjs/toolkit'
 import { ReplicaError, toSerializedError } from '../errors'
+import { watchCursor } from './stalledCursor'
 import type { LocalStore, RepairSession } from '../store/localStore'
 import type { Connectivity } from './connectivity'
 import { sameDigest } from './digestHash'
@@ -164,12 +165,12 @@ async function guardedDigest(ctx: DigestCheckContext, request: () => Promise<Dig
  */
 export async function pullRepair(options: Omit<PullOptions, 'store' | 'key'> & { session: RepairSession }): Promise<CaughtUp> {
   const { transport, session, collection, filter, primaryKey, pageSize, signal } = options
+  const cursor = watchCursor()
   for (;;) {
-    const page = await transport.pull({ collection, filter, checkpoint: session.checkpoint, limit: pageSize, primaryKey, signal })
+    const asked = session.checkpoint
+    const page = await transport.pull({ collection, filter, checkpoint: asked, limit: pageSize, primaryKey, signal })
     signal.throwIfAborted()
-    if (page.hasMore && page.changes.length === 0) {
-      throw new ReplicaError('malformed_page', 'Malformed page: the server said more rows remain but sent none')
-    }
+    cursor.check(asked, page)
     const applied = session.applyPage({ changes: page.changes, checkpoint: page.checkpoint, hasMore: page.hasMore, heldBack: page.heldBack === true })
     options.onPage(applied, page)
     if (!page.hasMore) return { heldBack: page.heldBack === true }

@@ -6,7 +6,8 @@ import { ReplicaError } from '../errors'
  * - `transient`: 5xx, 408, 429, a timeout, a malformed page, an unknown throw. Retry with backoff
  *   (or after `Retry-After`), a limited number of times.
  * - `unauthorized`: 401. Ask `onUnauthorized` to refresh credentials, retry once.
- * - `fatal`: any other 4xx, a local storage failure. Retrying the same request cannot help.
+ * - `fatal`: any other 4xx, a local storage failure, a cursor that does not advance. Retrying the
+ *   same request cannot help.
  */
 export type FailureKind = 'offline' | 'transient' | 'unauthorized' | 'fatal'
 
@@ -20,7 +21,7 @@ export function classifyFailure(error: unknown): Failure {
   if (!(error instanceof ReplicaError)) return { kind: 'transient' }
   const retryAfter = error.retryAfter === undefined ? {} : { retryAfter: error.retryAfter }
   if (error.code === 'network') return { kind: 'offline' }
-  if (error.code === 'storage') return { kind: 'fatal' }
+  if (error.code === 'storage' || error.code === 'cursor_stalled') return { kind: 'fatal' }
   const status = error.status
   if (status === undefined) return { kind: 'transient' } // timeout, malformed page
   if (status === 401) return { kind: 'unauthorized' }

@@ -1,7 +1,7 @@
-import { ReplicaError } from '../errors'
 import type { Filter } from '../protocol'
 import type { AppliedPage, LocalStore } from '../store/localStore'
-import type { Checkpoint, PullResult, Transport } from './transport'
+import { sameCheckpoint, watchCursor } from './stalledCursor'
+import type { PullResult, Transport } from './transport'
 
 export interface PullOptions {
   transport: Transport
@@ -25,18 +25,17 @@ export interface CaughtUp {
 /**
  * Pulls pages after the subscription's stored checkpoint until the server has no more. Each page
  * is validated by the transport, then written with its checkpoint in one step; a page that arrives
- * after the signal aborted is dropped unwritten. Throws what the transport throws.
+ * after the signal aborted is dropped unwritten. Throws what the transport throws, and
+ * `cursor_stalled` when the server's cursor stops moving (./stalledCursor.ts).
  */
 export async function pullUntilCaughtUp(options: PullOptions): Promise<CaughtUp> {
   const { transport, store, key, collection, filter, primaryKey, pageSize, signal } = options
+  const cursor = watchCursor()
   for (;;) {
     const checkpoint = store.subscription(key)?.checkpoint ?? null
     const page = await transport.pull({ collection, filter, checkpoint, limit: pageSize, primaryKey, signal })
     signal.throwIfAborted()
-    if (page.hasMore && page.changes.length === 0) {
-      // Asking again with the same checkpoint would loop forever.
-      throw new ReplicaError('malformed_page', 'Malformed page: the server said more rows remain but sent none')
-    }
+    cursor.check(checkpoint, page)
     // Some servers answer an empty page with a null cursor: that means "nothing new", not "start over".
     const next = page.changes.length === 0 && page.checkpoint === null ? checkpoint : page.checkpoint
     // An idle poll changes nothing: no write (so no save) and no dispatch (so no re-render).
@@ -51,9 +50,4 @@ export async function pullUntilCaughtUp(options: PullOptions): Promise<CaughtUp>
       return { heldBack: false }
     }
   }
-}
-
-/** Checkpoints are JSON; the same JSON is the same position. */
-function sameCheckpoint(a: Checkpoint | null, b: Checkpoint | null): boolean {
-  return a === b || JSON.stringify(a) === JSON.stringify(b)
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { AddressInfo } from 'node:net'
 import pg from 'pg'
+import { inject } from 'vitest'
 import { createReplicaServer, type ReplicaHandler } from '../../src/server/index.js'
 
 export const SECRET = 'test-secret-0123456789abcdef'
@@ -86,7 +87,8 @@ export function applyRows(held: Map<unknown, any>, rows: any[]) {
   }
 }
 
-export const PG_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+/** The run's PostgreSQL (test/services/globalSetup.ts): the system's, or one started for the run. */
+export const PG_URL = inject('databaseUrl')
 
 /** A pool plus a schema of its own, dropped by drop(). */
 export async function pgSchema(prefix: string) {

@@ -1,0 +1,118 @@
+import { configureStore, createSlice } from '@reduxjs/toolkit'
+import type { Middleware, UnknownAction } from '@reduxjs/toolkit'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { collection, createReplica, memoryPersistence } from '../../src'
+import type { Transport } from '../../src'
+
+interface Note { id: number; project_id: number; body: string }
+
+/** An in-process server of `count` notes, pages in id order, the page's last id as the checkpoint. */
+function notesTransport(count: number): Transport {
+  return {
+    async pull({ checkpoint, limit }) {
+      const after = (checkpoint as number | null) ?? 0
+      const ids = Array.from({ length: Math.min(limit, count - after) }, (_, i) => after + i + 1)
+      const changes = ids.map((id) => ({ key: id, version: id, deleted: false as const, row: { id, project_id: 1, body: `note ${id}` } }))
+      return { changes, checkpoint: ids.at(-1) ?? checkpoint, hasMore: after + ids.length < count }
+    },
+  }
+}
+
+// An app's own slice next to the replica; `mutate` breaks the rules on purpose.
+const drafts = createSlice({
+  name: 'drafts',
+  initialState: { items: [] as string[] },
+  reducers: { add: (state, action: { payload: string }) => void state.items.push(action.payload) },
+})
+const mutatingDrafts = (state = { items: [] as string[] }, action: UnknownAction) => {
+  if (action.type === 'drafts/mutate') state.items.push('mutated in place')
+  return state
+}
+
+/** The README's first example: RTK's checks on, with the replica's one line. */
+function appStore(count: number, draftsReducer: typeof drafts.reducer | typeof mutatingDrafts = drafts.reducer) {
+  const replica = createReplica({ collections: { note: collection<Note>() }, transport: notesTransport(count), persistence: memoryPersistence() })
+  const actions: UnknownAction[] = []
+  const record: Middleware = () => (next) => (action) => {
+    actions.push(action as UnknownAction)
+    return next(action)
+  }
+  const store = configureStore({
+    reducer: { [replica.reducerPath]: replica.reducer, drafts: draftsReducer },
+    middleware: (gDM) => gDM(replica.devCheckOptions).concat(replica.middleware, record),
+    enhancers: (gDE) => gDE().concat(replica.enhancer),
+    devTools: replica.devTools,
+  })
+  return { replica, store, actions }
+}
+
+async function syncNotes({ replica, store }: ReturnType<typeof appStore>) {
+  const scope = { collection: 'note', filter: { project_id: 1 } }
+  store.dispatch(replica.actions.subscribe(scope))
+  await vi.waitFor(() => expect(replica.selectors.selectSubscription(store.getState(), scope).status).toBe('synced'), { timeout: 30_000 })
+}
+
+afterEach(() => vi.restoreAllMocks())
+
+describe('replica.devCheckOptions: RTK dev checks on, except over the rows', () => {
+  it('syncs 10,000 rows without a single check warning', async () => {
+    const warn = vi.spyOn(console, 'warn')
+    const error = vi.spyOn(console, 'error')
+    const app = appStore(10_000)
+    await syncNotes(app)
+    expect(app.replica.selectors.note.selectTotal(app.store.getState())).toBe(10_000)
+    expect(warn.mock.calls.filter((c) => /InvariantMiddleware/.test(String(c[0])))).toEqual([])
+    expect(error).not.toHaveBeenCalled()
+    await app.store.replica.close()
+  })
+
+  it('still catches a state mutation outside the rows', async () => {
+    const app = appStore(10, mutatingDrafts)
+    await syncNotes(app)
+    expect(() => app.store.dispatch({ type: 'drafts/mutate' })).toThrow(/state mutation was detected/)
+    await app.store.replica.close()
+  })
+
+  it('still reports a non-serializable value in an action outside the rows', async () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const app = appStore(10)
+    await syncNotes(app)
+    app.store.dispatch({ type: 'drafts/scheduled', payload: { at: new Date(0) } })
+    const reports = error.mock.calls.map((call) => String(call[0]))
+    expect(reports).toEqual(['A non-serializable value was detected in an action, in the path: `payload.at`. Value:'])
+    await app.store.replica.close()
+  })
+})
+
+describe('replica.devTools: what Redux DevTools shows', () => {
+  it('shows each collection as { total, ids } with the ids capped, and leaves the store alone', async () => {
+    const app = appStore(10_000)
+    await syncNotes(app)
+    const state = app.store.getState()
+    const shown = app.replica.devTools.stateSanitizer(state, 0) as unknown as typeof state & { replica: { collections: { note: { total: number; ids: number[]; more: number } } } }
+    const note = shown.replica.collections.note
+    expect(note).toEqual({ total: 10_000, ids: expect.any(Array), more: 9_950 })
+    expect(note.ids).toHaveLength(50)
+    expect(note.ids.every((id) => Number.isInteger(id) && id >= 1 && id <= 10_000)).toBe(true)
+    // Everything else is shown as it is.
+    expect(shown.replica.subscriptions).toBe(state.replica.subscriptions)
+    expect(shown.drafts).toBe(state.drafts)
+    expect(app.replica.selectors.note.selectTotal(app.store.getState())).toBe(10_000)
+    expect(JSON.stringify(shown).length).toBeLessThan(5_000)
+    await app.store.replica.close()
+  })
+
+  it('shows a page as counts and passes other actions through', async () => {
+    const app = appStore(600)
+    await syncNotes(app)
+    const page = app.actions.find((a) => a.type === app.replica.actions.pageApplied.type)!
+    expect(app.replica.devTools.actionSanitizer(page, 0)).toEqual({
+      type: 'replica/pageApplied',
+      payload: expect.objectContaining({ collection: 'note', upserted: '250 rows', removed: '0 keys', received: 250 }),
+    })
+    expect((page.payload as { upserted: unknown[] }).upserted).toHaveLength(250)
+    const other = drafts.actions.add('x')
+    expect(app.replica.devTools.actionSanitizer(other, 1)).toBe(other)
+    await app.store.replica.close()
+  })
+})
