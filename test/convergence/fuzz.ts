@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
 import fc from 'fast-check'
-import { convergenceProperty, runParameters, tally } from './property'
+import { SYSTEM_POSTGRES_URL, usePostgres } from '../services/postgres'
 import type { BackendKind } from './property'
 
 // npm run fuzz -- --runs 500 [--seed 42] [--pg] [--steps 40] [--no-known] [--no-divergence]
@@ -28,11 +28,17 @@ if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(seed) || !Number.is
   process.exit(2)
 }
 
+// PostgreSQL as the test suite finds it: DATABASE_URL, the system's, or an embedded one.
+const postgres = values.pg ? await usePostgres(process.env.DATABASE_URL ?? SYSTEM_POSTGRES_URL) : undefined
+if (postgres) process.env.DATABASE_URL = postgres.url
+const { convergenceProperty, runParameters, tally } = await import('./property')
+
 console.log(`fuzzing ${runs} schedules of up to ${steps} steps on ${kind}, seed ${seed}${values.divergence ? '' : ', no divergence on purpose'}`)
 const started = Date.now()
 const details = await fc.check(convergenceProperty(kind, steps, values.divergence), runParameters(seed, runs, values.known))
 const seconds = ((Date.now() - started) / 1000).toFixed(1)
 console.log(`${tally.schedules} schedules, ${tally.steps} steps on ${kind} in ${seconds} s (shrinking included)`)
+await postgres?.stop()
 if (details.failed) {
   console.error(fc.defaultReportMessage(details))
   console.error(details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance))
