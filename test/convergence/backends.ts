@@ -5,7 +5,7 @@ import type { CollectionsConfig, ReplicaSource } from '../../src/server/index.js
 import { PG_URL, SECRET, pgSchema, serve } from '../server/helpers.js'
 
 /** The one collection of the schedules: items, filtered by project, with a default and a nullable column. */
-export const collections = { item: { table: 'items', filterable: ['project_id'] } } as const satisfies CollectionsConfig
+export const collections = { item: { table: 'items', filterable: ['project_id'], writable: ['project_id', 'title', 'n', 'note'] } } as const satisfies CollectionsConfig
 
 export interface Item {
   id: string
