@@ -46,7 +46,7 @@ function appStore(count: number, draftsReducer: typeof drafts.reducer | typeof m
   return { replica, store, actions }
 }
 
-async function syncNotes({ replica, store }: ReturnType<typeof appStore>) {
+async function syncNotes({ replica, store }: Pick<ReturnType<typeof appStore>, 'replica' | 'store'>) {
   const scope = { collection: 'note', filter: { project_id: 1 } }
   store.dispatch(replica.actions.subscribe(scope))
   await vi.waitFor(() => expect(replica.selectors.selectSubscription(store.getState(), scope).status).toBe('synced'), { timeout: 30_000 })
