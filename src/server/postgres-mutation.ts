@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg'
 import type { MutationResult } from '../core/pushWire.js'
 import { currentRowStatement, inScopeStatement, rowJsonSql, writeStatement, type Statement } from './queries.js'
-import { MUTATIONS_TABLE, constraintRejected, idReused, isInputError, outOfScope, type CurrentRow, type MutationPlan } from './push-plan.js'
+import { MUTATIONS_TABLE, constraintRejected, idReused, isInputError, outOfScope, currentRowOf, type MutationPlan } from './push-plan.js'
 import type { Dialect } from './sql.js'
 import type { TableInfo } from './types.js'
 
@@ -33,10 +33,7 @@ export async function applyPostgresMutation(access: PostgresAccess, table: Table
       return prior.fingerprint === plan.fingerprint ? (JSON.parse(prior.result) as MutationResult) : idReused(plan.id)
     }
     const found = (await access.run(currentRowStatement(d, table, plan.key, plan.scope, true), client))[0]
-    const current: CurrentRow | null = found
-      ? { wire: JSON.parse(found[0] as string) as Record<string, unknown>, version: Number(found[1]), deleted: found[2] === 1, inScope: found[3] === 1 }
-      : null
-    const decision = plan.decide(current)
+    const decision = plan.decide(currentRowOf(found))
     let result: MutationResult
     if (!('write' in decision)) result = decision.answer
     else {

@@ -1,7 +1,7 @@
 import type { Database, Statement as SqliteStatement } from 'better-sqlite3'
 import type { MutationResult } from '../core/pushWire.js'
 import { currentRowStatement, inScopeStatement, type Statement } from './queries.js'
-import { MUTATIONS_TABLE, constraintRejected, idReused, isInputError, outOfScope, type CurrentRow, type MutationPlan } from './push-plan.js'
+import { MUTATIONS_TABLE, constraintRejected, idReused, isInputError, outOfScope, currentRowOf, type MutationPlan } from './push-plan.js'
 import { q, type Dialect } from './sql.js'
 import type { TableInfo, WriteOp } from './types.js'
 
@@ -34,10 +34,7 @@ export function applySqliteMutation(
     const prior = prepared(`SELECT fingerprint, result FROM ${M} WHERE id = @p1`).get({ p1: plan.id }) as { fingerprint: string; result: string } | undefined
     if (prior) return prior.fingerprint === plan.fingerprint ? (JSON.parse(prior.result) as MutationResult) : idReused(plan.id)
     const found = rows(currentRowStatement(dialect, table, plan.key, plan.scope, false))[0]
-    const current: CurrentRow | null = found
-      ? { wire: JSON.parse(found[0] as string) as Record<string, unknown>, version: Number(found[1]), deleted: found[2] === 1, inScope: found[3] === 1 }
-      : null
-    const decision = plan.decide(current)
+    const decision = plan.decide(currentRowOf(found))
     let result: MutationResult
     if (!('write' in decision)) result = decision.answer
     else {
