@@ -1,4 +1,4 @@
-import { digestAccumulator, type Digest } from '../sync/digestHash.js'
+import { digestAccumulator, type Digest } from '../core/digestHash.js'
 import { badRequest } from './errors.js'
 import { json, type Context, type ReplicaAnswer, type ReplicaRequest } from './context.js'
 import { readSubscriptionQuery } from './pull-endpoint.js'

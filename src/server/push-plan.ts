@@ -1,4 +1,4 @@
-import type { MutationResult } from '../writes/wire.js'
+import type { MutationResult } from '../core/pushWire.js'
 import type { Clause, WriteOp } from './types.js'
 
 /** The row a pushed mutation finds, read (and in PostgreSQL locked) inside its transaction. */
@@ -10,6 +10,12 @@ export interface CurrentRow {
   /** Whether the row matches the caller's scope, as the database compares it (as for reads). */
   inScope: boolean
 }
+
+/** A row as `currentRowStatement` selects it (wire JSON, version, deleted, in scope), or null. */
+export const currentRowOf = (found: unknown[] | undefined): CurrentRow | null =>
+  found
+    ? { wire: JSON.parse(found[0] as string) as Record<string, unknown>, version: Number(found[1]), deleted: found[2] === 1, inScope: found[3] === 1 }
+    : null
 
 /** What a mutation does once it has seen the current row: write, or answer without writing. */
 export type MutationDecision =

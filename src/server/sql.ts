@@ -1,4 +1,4 @@
-import type { JsonPrimitive } from '../protocol.js'
+import type { JsonPrimitive } from '../core/protocol.js'
 import type { Clause, ScopeValue } from './types.js'
 
 /**

@@ -1,5 +1,5 @@
 import type { Database, Statement as SqliteStatement } from 'better-sqlite3'
-import type { Digest } from '../sync/digestHash.js'
+import type { Digest } from '../core/digestHash.js'
 import { busy } from './errors.js'
 import { boundedDigest } from './scan-budget.js'
 import { LOG_SUFFIX, VERSION_COL, q } from './sql.js'

@@ -1,5 +1,5 @@
-import type { Filter, JsonPrimitive } from '../protocol.js'
-import type { MutationResult } from '../writes/wire.js'
+import type { Filter, JsonPrimitive } from '../core/protocol.js'
+import type { MutationResult } from '../core/pushWire.js'
 import type { MutationPlan } from './push-plan.js'
 
 /**

@@ -13,7 +13,7 @@ import {
   type ReplicaWriter,
   type Scope,
 } from '../../src/server/index.js'
-import { digestAccumulator, fnv1a32 } from '../../src/sync/digestHash.js'
+import { digestAccumulator, fnv1a32 } from '../../src/core/digestHash.js'
 import { SECRET, applyRows, get, pgSchema, pullAll, serve, tempDir } from './helpers.js'
 
 // GET <base>/digest: count + order-independent hash of what a client that applied the stream up
