@@ -2,7 +2,11 @@
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
 import { Provider } from 'react-redux'
 import { afterEach, describe, expect, it } from 'vitest'
-import { waitFor } from '../fixtures/store'
+import { collection, createOnlineManager, createReplica } from '../../src'
+import { createReplicaHooks } from '../../src/react'
+import { makeStore, waitFor } from '../fixtures/store'
+import { notesServer } from './notesServer'
+import type { Note } from './notesServer'
 import { hooksSetup } from './hooksSetup'
 
 afterEach(cleanup)
@@ -41,5 +45,28 @@ describe('useSyncState', () => {
     await act(() => waitFor(store, (s) => replica.selectors.selectPendingWrites(s) === 0))
     expect(screen.getByTestId('sync').textContent).toBe('synced online=true syncing=false pending=0 storage=ok')
     await close()
+  })
+})
+
+describe('useSyncState offline', () => {
+  it('online is false while the network is down, and true again once it is back', async () => {
+    const server = notesServer()
+    const onlineManager = createOnlineManager({ initiallyOnline: false })
+    const replica = createReplica({ collections: { note: collection<Note>() }, transport: server.transport, onlineManager })
+    const store = makeStore(replica)
+    const { useSyncState, useSubscription } = createReplicaHooks(replica)
+    function Indicator() {
+      useSubscription('note', { project_id: 1 })
+      const { online, status } = useSyncState()
+      return <p data-testid="online">{`${online} ${status}`}</p>
+    }
+    render(<Provider store={store}><Indicator /></Provider>)
+    await act(() => waitFor(store, (s) => replica.selectors.selectSyncState(s).status === 'offline'))
+    expect(screen.getByTestId('online').textContent).toBe('false offline')
+    act(() => onlineManager.setOnline(true))
+    await act(() => waitFor(store, (s) => replica.selectors.selectSyncState(s).status === 'synced'))
+    expect(screen.getByTestId('online').textContent).toBe('true synced')
+    server.releasePushes()
+    await store.replica.close()
   })
 })
