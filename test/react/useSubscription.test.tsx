@@ -193,6 +193,18 @@ describe('a store without the replica', () => {
     expect(screen.getByTestId('error').textContent).toMatch(/no replica\.middleware/)
   })
 
+  it('throws a clear error when the enhancer is missing', () => {
+    const { replica, useSubscription } = setup()
+    const store = configureStore({ reducer: { [replica.reducerPath]: replica.reducer }, middleware: (gDM) => gDM().concat(replica.middleware) })
+    function Notes() {
+      return <p>{useSubscription('note').data.length}</p>
+    }
+    const spy = quiet()
+    render(<Boundary><Provider store={store}><Notes /></Provider></Boundary>)
+    spy.mockRestore()
+    expect(screen.getByTestId('error').textContent).toMatch(/no replica\.enhancer/)
+  })
+
   it('throws a clear error when the reducer is missing', () => {
     const { useSubscription } = setup()
     const store = configureStore({ reducer: { other: (s: number = 0) => s } })
