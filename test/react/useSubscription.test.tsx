@@ -5,7 +5,7 @@ import type { ReactNode } from 'react'
 import { Provider } from 'react-redux'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { configureStore } from '@reduxjs/toolkit'
-import type { UnknownAction } from '@reduxjs/toolkit'
+import type { Store, UnknownAction } from '@reduxjs/toolkit'
 import { collection, createReplica } from '../../src'
 import { createReplicaHooks, skipToken } from '../../src/react'
 import { makeStore, waitFor } from '../fixtures/store'
@@ -169,6 +169,8 @@ describe('useSubscription options', () => {
   })
 })
 
+type Replica = ReturnType<typeof setup>['replica']
+
 describe('a store without the replica', () => {
   class Boundary extends Component<{ children: ReactNode }, { error?: Error }> {
     override state: { error?: Error } = {}
@@ -181,39 +183,19 @@ describe('a store without the replica', () => {
   }
   const quiet = () => vi.spyOn(console, 'error').mockImplementation(() => {})
 
-  it('throws a clear error when the middleware is missing', () => {
+  // Each store lacks one part of the replica; the first render names it.
+  it.each<[string, RegExp, (r: Replica) => Store]>([
+    ['middleware', /no replica\.middleware/, (r: Replica) => configureStore({ reducer: { [r.reducerPath]: r.reducer }, enhancers: (gDE) => gDE().concat(r.enhancer) })],
+    ['enhancer', /no replica\.enhancer/, (r: Replica) => configureStore({ reducer: { [r.reducerPath]: r.reducer }, middleware: (gDM) => gDM().concat(r.middleware) })],
+    ['reducer', /no "replica" state/, () => configureStore({ reducer: { other: (s: number = 0) => s } })],
+  ])('throws a clear error when the %s is missing', (_part, message, storeWithout) => {
     const { replica, useSubscription } = setup()
-    const store = configureStore({ reducer: { [replica.reducerPath]: replica.reducer }, enhancers: (gDE) => gDE().concat(replica.enhancer) })
     function Notes() {
       return <p>{useSubscription('note').data.length}</p>
     }
     const spy = quiet()
-    render(<Boundary><Provider store={store}><Notes /></Provider></Boundary>)
+    render(<Boundary><Provider store={storeWithout(replica)}><Notes /></Provider></Boundary>)
     spy.mockRestore()
-    expect(screen.getByTestId('error').textContent).toMatch(/no replica\.middleware/)
-  })
-
-  it('throws a clear error when the enhancer is missing', () => {
-    const { replica, useSubscription } = setup()
-    const store = configureStore({ reducer: { [replica.reducerPath]: replica.reducer }, middleware: (gDM) => gDM().concat(replica.middleware) })
-    function Notes() {
-      return <p>{useSubscription('note').data.length}</p>
-    }
-    const spy = quiet()
-    render(<Boundary><Provider store={store}><Notes /></Provider></Boundary>)
-    spy.mockRestore()
-    expect(screen.getByTestId('error').textContent).toMatch(/no replica\.enhancer/)
-  })
-
-  it('throws a clear error when the reducer is missing', () => {
-    const { useSubscription } = setup()
-    const store = configureStore({ reducer: { other: (s: number = 0) => s } })
-    function Notes() {
-      return <p>{useSubscription('note').data.length}</p>
-    }
-    const spy = quiet()
-    render(<Boundary><Provider store={store}><Notes /></Provider></Boundary>)
-    spy.mockRestore()
-    expect(screen.getByTestId('error').textContent).toMatch(/no "replica" state/)
+    expect(screen.getByTestId('error').textContent).toMatch(message)
   })
 })
