@@ -1,68 +1,171 @@
-import { useEffect, useMemo } from 'react'
-import { useDispatch, useSelector } from 'react-redux'
-import type { SerializedError } from '@reduxjs/toolkit'
+import { useCallback } from 'react'
+import { shallowEqual, useDispatch, useSelector } from 'react-redux'
 import type { CollectionConfig, RowsOf } from '../core/collection'
+import type { Filter, Key } from '../core/protocol'
 import type { Replica } from '../redux/createReplica'
-import type { Filter } from '../core/protocol'
-import type { SubscriptionStatus } from '../state/reducer'
-import { canonicalFilter, scopeKey } from '../core/scope'
+import type { StorageState, SubscriptionState } from '../state/reducer'
+import type { SyncState } from '../state/syncSelectors'
+import type { WritesState } from '../state/writesSlice'
+import type { RejectedWrite } from '../core/writeTypes'
+import { useReplicaStore } from './replicaStore'
+import { skipToken } from './skipToken'
+import type { SkipToken } from './skipToken'
+import { useScope, useScopeSubscription } from './useScopeSubscription'
+import type {
+  RemoveDispatcher, ReplicaSyncStatus, SaveDispatcher, UseRowOptions, UseRowResult, UseSubscriptionOptions,
+  UseSubscriptionResult, WriteRef, WriteStatus,
+} from './hookTypes'
 
 const NO_ROWS: never[] = []
-
-/** What `useSubscription` returns: the rows the subscription sees, and where its sync stands. */
-export interface UseSubscriptionResult<T> {
-  /** Rows of the collection matching the filter; the same array until they change. */
-  data: T[]
-  status: SubscriptionStatus
-  received: number
-  remaining?: number
-  lastSyncedAt?: string
-  error?: SerializedError
-}
 
 export interface ReplicaHooks<Collections extends Record<string, CollectionConfig<object>>> {
   /**
    * Subscribes while the component is mounted and returns the matching rows and the sync status.
    * The filter may be a new object on every render: only its canonical form counts.
-   *
-   * @example
-   * const { data: notes, status } = useSubscription('note', { project_id: projectId })
+   * @example const { data: notes, status } = useSubscription('note', { project_id: projectId })
+   * @example useSubscription('note', projectId === undefined ? skipToken : { project_id: projectId })
+   * @example const { total } = useSubscription('note', {}, { selectFromResult: ({ data }) => ({ total: data.length }) })
    */
-  useSubscription<K extends keyof Collections & string>(collection: K, filter?: Filter): UseSubscriptionResult<RowsOf<Collections>[K]>
+  useSubscription<K extends keyof Collections & string, R = UseSubscriptionResult<RowsOf<Collections>[K]>>(
+    collection: K,
+    filter?: Filter | SkipToken,
+    options?: UseSubscriptionOptions<RowsOf<Collections>[K], R>,
+  ): R
+  /**
+   * One row by primary key, read from the store; subscribes only when `subscribe` is given.
+   * @example const { data: note, pending } = useRow('note', noteId)
+   */
+  useRow<K extends keyof Collections & string>(collection: K, key: Key | SkipToken, options?: UseRowOptions): UseRowResult<RowsOf<Collections>[K]>
+  /**
+   * A dispatcher of `save`, returning which row it wrote.
+   * @example const save = useSave(); const written = save('note', { id: crypto.randomUUID(), body: 'hi' })
+   */
+  useSave(): SaveDispatcher<RowsOf<Collections>>
+  /**
+   * A dispatcher of `remove`, returning which row it removed.
+   * @example const remove = useRemove(); remove('note', note.id)
+   */
+  useRemove(): RemoveDispatcher<RowsOf<Collections>>
+  /**
+   * Whether a row's writes are pending, and the newest refused one (e.g. of a `useSave` result).
+   * @example const { pending, rejected } = useWriteStatus(written)
+   */
+  useWriteStatus(write: WriteRef | undefined): WriteStatus
+  /**
+   * The replica's overall state, for an app's sync indicator.
+   * @example const { online, syncing, pendingWrites, storage } = useSyncState()
+   */
+  useSyncState(): ReplicaSyncStatus
 }
 
 /**
  * Builds typed hooks for a replica, in the manner of RTK Query's generated hooks. Use inside a
- * react-redux `<Provider>` whose store has the replica's reducer, middleware and enhancer.
- *
- * @example
- * export const { useSubscription } = createReplicaHooks(replica)
+ * react-redux `<Provider>` whose store has the replica's reducer, middleware and enhancer (a store
+ * without them throws a clear error at the first render).
+ * @example export const { useSubscription, useRow, useSave, useRemove, useWriteStatus, useSyncState } = createReplicaHooks(replica)
  */
 export function createReplicaHooks<Collections extends Record<string, CollectionConfig<object>>, Path extends string>(
   replica: Replica<Collections, Path>,
 ): ReplicaHooks<Collections> {
-  return {
-    useSubscription(collection, filter) {
-      const dispatch = useDispatch()
-      const key = scopeKey({ collection, filter: filter ?? {} })
-      // The canonical filter changes only when the scope does, so effects and selectors stay put.
-      const scope = useMemo(() => ({ collection, filter: canonicalFilter(filter) }), [key])
-      useEffect(() => {
-        // Each mount is one subscriber, with an id of its own: its unsubscribe releases exactly
-        // its registration, whatever other components subscribed to the same scope.
-        const { meta } = dispatch(replica.actions.subscribe(scope))
-        // Unsubscribe a task later: StrictMode's unmount-remount then re-subscribes first, and the
-        // reference count never touches zero, so no second sync loop starts.
-        return () => {
-          setTimeout(() => dispatch(replica.actions.unsubscribe(scope, meta.subscriberId)), 0)
-        }
-      }, [dispatch, scope])
-      // An unconfigured collection renders no rows; the subscribe above puts its error in state.
-      const selectors = Object.hasOwn(replica.selectors, collection) ? replica.selectors[collection] : undefined
-      const data = useSelector((state: never) => selectors?.selectWhere(state, scope.filter) ?? NO_ROWS)
-      const subscription = useSelector((state: never) => replica.selectors.selectSubscription(state, scope))
-      const { status, received, remaining, lastSyncedAt, error } = subscription
-      return { data, status, received, remaining, lastSyncedAt, error }
-    },
+  // Inside, rows are plain objects and the state is the store's: the types are the public signatures'.
+  const generic = replica as unknown as Replica<Record<string, CollectionConfig<object>>, string>
+  const selectors = replica.selectors as unknown as Record<string, { selectWhere(s: unknown, f: Filter): object[]; selectById(s: unknown, k: Key): object | undefined }> & {
+    selectSubscription(s: unknown, scope: { collection: string; filter?: Filter }): SubscriptionState
   }
+  const global = replica.selectors as unknown as {
+    selectSyncState(s: unknown): SyncState
+    selectWrites(s: unknown): WritesState
+    selectStorage(s: unknown): StorageState
+    selectIsPending(s: unknown, collection: string, key: Key): boolean
+    selectRejectedWrites(s: unknown): RejectedWrite[]
+  }
+  const collectionSelectors = (collection: string) => (Object.hasOwn(replica.selectors, collection) ? selectors[collection] : undefined)
+
+  function useSubscription(collection: string, filter?: Filter | SkipToken, options: UseSubscriptionOptions<object, unknown> = {}) {
+    useReplicaStore(generic)
+    const skipped = options.skip === true || filter === skipToken
+    const scope = useScope(collection, filter === skipToken ? undefined : filter, skipped)
+    useScopeSubscription(generic, scope, options.pollingInterval)
+    const { selectFromResult } = options
+    // One selector for the whole result, compared shallowly: the component re-renders only when a
+    // field of what it returns (the whole result, or what selectFromResult picks) changes.
+    return useSelector((state: unknown) => {
+      let result: UseSubscriptionResult<object>
+      if (scope === undefined) result = { data: NO_ROWS, status: 'idle', received: 0, isSkipped: true }
+      else {
+        // An unconfigured collection renders no rows; the subscribe puts its error in state.
+        const data = collectionSelectors(collection)?.selectWhere(state, scope.filter ?? {}) ?? NO_ROWS
+        const { status, received, remaining, lastSyncedAt, error } = selectors.selectSubscription(state, scope)
+        result = { data, status, received, remaining, lastSyncedAt, error, isSkipped: false }
+      }
+      return selectFromResult ? selectFromResult(result) : result
+    }, shallowEqual)
+  }
+
+  function useRow(collection: string, key: Key | SkipToken, options: UseRowOptions = {}): UseRowResult<object> {
+    useReplicaStore(generic)
+    const scope = useScope(collection, options.subscribe, options.subscribe === undefined || key === skipToken)
+    useScopeSubscription(generic, scope, options.pollingInterval)
+    return useSelector((state: unknown): UseRowResult<object> => {
+      if (key === skipToken) return { data: undefined, pending: false, status: 'idle' }
+      return {
+        data: collectionSelectors(collection)?.selectById(state, key),
+        pending: global.selectIsPending(state, collection, key),
+        status: scope === undefined ? 'idle' : selectors.selectSubscription(state, scope).status,
+      }
+    }, shallowEqual)
+  }
+
+  function useSave() {
+    useReplicaStore(generic)
+    const dispatch = useDispatch()
+    return useCallback((collection: string, rowOrKey: object | Key, patch?: object): WriteRef => {
+      if (patch !== undefined) {
+        dispatch(replica.actions.save({ collection, key: rowOrKey as Key, patch: patch as Record<string, unknown> }))
+        return { collection, key: rowOrKey as Key }
+      }
+      const row = rowOrKey as Record<string, unknown>
+      dispatch(replica.actions.save({ collection, row }))
+      const primaryKey = Object.hasOwn(replica.primaryKeys, collection) ? replica.primaryKeys[collection] : 'id'
+      return { collection, key: row[primaryKey as string] as Key | undefined }
+    }, [dispatch]) as SaveDispatcher<RowsOf<Collections>>
+  }
+
+  function useRemove() {
+    useReplicaStore(generic)
+    const dispatch = useDispatch()
+    return useCallback((collection: string, key: Key): WriteRef => {
+      dispatch(replica.actions.remove({ collection, key }))
+      return { collection, key }
+    }, [dispatch]) as RemoveDispatcher<RowsOf<Collections>>
+  }
+
+  function useWriteStatus(write: WriteRef | undefined): WriteStatus {
+    useReplicaStore(generic)
+    return useSelector((state: unknown): WriteStatus => {
+      if (write?.key === undefined) return { pending: false }
+      const { collection, key } = write
+      const pending = global.selectIsPending(state, collection, key)
+      const rejected = global.selectRejectedWrites(state).findLast((w) => w.collection === collection && w.key !== undefined && String(w.key) === String(key))
+      return rejected ? { pending, rejected } : { pending }
+    }, shallowEqual)
+  }
+
+  function useSyncState(): ReplicaSyncStatus {
+    useReplicaStore(generic)
+    return useSelector((state: unknown): ReplicaSyncStatus => {
+      const sync = global.selectSyncState(state)
+      const writes = global.selectWrites(state)
+      return {
+        ...sync,
+        online: sync.counts.offline === 0 && writes.status !== 'offline',
+        syncing: sync.counts.syncing > 0 || writes.status === 'pushing',
+        pendingWrites: writes.total,
+        pushStatus: writes.status,
+        storage: global.selectStorage(state).status,
+      }
+    }, shallowEqual)
+  }
+
+  return { useSubscription, useRow, useSave, useRemove, useWriteStatus, useSyncState } as ReplicaHooks<Collections>
 }

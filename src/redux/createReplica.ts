@@ -124,6 +124,12 @@ export interface Replica<Collections extends Record<string, CollectionConfig<obj
    * devTools: { ...replica.devTools, name: 'notes app', maxAge: 100 }
    */
   devTools: ReplicaDevTools
+  /**
+   * Each collection's primary key field, as configured (default `'id'`): what names a row a
+   * write touched.
+   * @example replica.primaryKeys.user // 'uuid'
+   */
+  primaryKeys: { readonly [K in keyof Collections]: string }
   selectors: {
     [K in keyof Collections]: CollectionSelectors<RootStateWith<Path, RowsOf<Collections>>, RowsOf<Collections>[K]>
   } & ReturnType<typeof buildReplicaSelectors<RootStateWith<Path, RowsOf<Collections>>>>
@@ -198,6 +204,7 @@ export function createReplica<
     internalActions,
     devCheckOptions: buildDevCheckOptions(reducerPath),
     devTools: buildDevTools(reducerPath, primaryKeys as Record<string, string>),
+    primaryKeys,
     selectors: {
       ...collectionSelectors,
       ...buildReplicaSelectors(selectState as never),

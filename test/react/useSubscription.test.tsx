@@ -1,40 +1,20 @@
 // @vitest-environment happy-dom
 import { act, cleanup, render, screen } from '@testing-library/react'
-import { StrictMode } from 'react'
+import { Component, StrictMode } from 'react'
+import type { ReactNode } from 'react'
 import { Provider } from 'react-redux'
-import { afterEach, describe, expect, it } from 'vitest'
-import type { UnknownAction } from '@reduxjs/toolkit'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { configureStore } from '@reduxjs/toolkit'
+import type { Store, UnknownAction } from '@reduxjs/toolkit'
 import { collection, createReplica } from '../../src'
-import type { Transport } from '../../src'
-import type { PullRequest, PullResult } from '../../src/protocol'
-import { createReplicaHooks } from '../../src/react'
+import { createReplicaHooks, skipToken } from '../../src/react'
 import { makeStore, waitFor } from '../fixtures/store'
+import { notesServer } from './notesServer'
+import type { Note } from './notesServer'
 
-interface Note { id: number; project_id: number; body: string; _version: number }
-
-/** An in-process server: 30 notes in projects 1..3, 10 rows a page; counts first pulls (loops started). */
-function fakeServer() {
-  const notes: Note[] = Array.from({ length: 30 }, (_, i) => ({ id: i + 1, project_id: (i % 3) + 1, body: `note ${i + 1}`, _version: i + 1 }))
-  const firstPulls: string[] = []
-  const transport: Transport = {
-    async pull({ filter, checkpoint, limit }: PullRequest): Promise<PullResult> {
-      if (checkpoint === null) firstPulls.push(JSON.stringify(filter))
-      const after = typeof checkpoint === 'number' ? checkpoint : 0
-      const rows = notes.filter((n) => n._version > after && (filter.project_id === undefined || n.project_id === filter.project_id))
-      const page = rows.slice(0, limit)
-      return {
-        changes: page.map((row) => ({ key: row.id, version: row._version, deleted: false, row: { ...row } })),
-        checkpoint: page.at(-1)?._version ?? after,
-        hasMore: rows.length > limit,
-      }
-    },
-  }
-  return { transport, firstPulls }
-}
-
-function setup() {
-  const server = fakeServer()
-  const replica = createReplica({ collections: { note: collection<Note>() }, transport: server.transport, pageSize: 4 })
+function setup(pollingInterval?: number) {
+  const server = notesServer()
+  const replica = createReplica({ collections: { note: collection<Note>() }, transport: server.transport, pageSize: 4, pollingInterval })
   const actions: UnknownAction[] = []
   const store = makeStore(replica, actions)
   const { useSubscription } = createReplicaHooks(replica)
@@ -42,7 +22,8 @@ function setup() {
     const { data, status } = useSubscription('note', { project_id: project })
     return <p data-testid="notes">{`${status}: ${data.map((n) => n.id).sort((a, b) => a - b).join(',')}`}</p>
   }
-  return { server, replica, store, actions, Notes }
+  const subscribes = () => actions.filter((a) => replica.actions.subscribe.match(a))
+  return { server, replica, store, actions, subscribes, useSubscription, Notes }
 }
 
 afterEach(cleanup)
@@ -91,5 +72,130 @@ describe('useSubscription', () => {
     await act(() => waitFor(store, () => replica.selectors.selectSubscription(store.getState(), { collection: 'invoice' }).status === 'error'))
     expect(screen.getByTestId('invoices').textContent).toBe('error: 0 unknown_collection')
     await store.replica.close()
+  })
+})
+
+describe('useSubscription options', () => {
+  const synced = (replica: ReturnType<typeof setup>['replica'], project: number) => (s: Parameters<typeof replica.selectors.selectSubscription>[0]) =>
+    replica.selectors.selectSubscription(s, { collection: 'note', filter: { project_id: project } }).status === 'synced'
+
+  it('skip: true sends no subscribe and returns no rows, until it turns false', async () => {
+    const { store, replica, subscribes, useSubscription } = setup()
+    function Maybe({ skip }: { skip: boolean }) {
+      const { data, status, isSkipped } = useSubscription('note', { project_id: 2 }, { skip })
+      return <p data-testid="maybe">{`${isSkipped} ${status} ${data.length}`}</p>
+    }
+    const view = render(<StrictMode><Provider store={store}><Maybe skip /></Provider></StrictMode>)
+    await act(() => store.replica.whenHydrated())
+    expect(subscribes()).toEqual([])
+    expect(screen.getByTestId('maybe').textContent).toBe('true idle 0')
+    view.rerender(<StrictMode><Provider store={store}><Maybe skip={false} /></Provider></StrictMode>)
+    await act(() => waitFor(store, synced(replica, 2)))
+    expect(screen.getByTestId('maybe').textContent).toBe('false synced 10')
+    await store.replica.close()
+  })
+
+  it('skipToken in place of the filter sends no subscribe; a filter given later subscribes once', async () => {
+    const { store, replica, subscribes, server, useSubscription } = setup()
+    function Project({ id }: { id?: number }) {
+      const { data, isSkipped } = useSubscription('note', id === undefined ? skipToken : { project_id: id })
+      return <p data-testid="project">{`${isSkipped} ${data.length}`}</p>
+    }
+    const view = render(<StrictMode><Provider store={store}><Project /></Provider></StrictMode>)
+    await act(() => store.replica.whenHydrated())
+    expect(subscribes()).toEqual([])
+    expect(screen.getByTestId('project').textContent).toBe('true 0')
+    view.rerender(<StrictMode><Provider store={store}><Project id={3} /></Provider></StrictMode>)
+    await act(() => waitFor(store, synced(replica, 3)))
+    expect(screen.getByTestId('project').textContent).toBe('false 10')
+    expect(server.firstPulls).toEqual(['{"project_id":3}'])
+    await store.replica.close()
+  })
+
+  it('pollingInterval reaches the subscription: with replica polling off, the hook\'s own interval brings a server change', async () => {
+    const { store, replica, server, subscribes, useSubscription } = setup(0)
+    function Polled() {
+      const { data } = useSubscription('note', { project_id: 1 }, { pollingInterval: 20 })
+      return <p data-testid="polled">{data.length}</p>
+    }
+    render(<Provider store={store}><Polled /></Provider>)
+    await act(() => waitFor(store, synced(replica, 1)))
+    expect(subscribes().map((a) => (a.payload as { pollingInterval?: number }).pollingInterval)).toEqual([20])
+    server.add({ id: 31, project_id: 1, body: 'from elsewhere' })
+    await act(() => waitFor(store, (s) => replica.selectors.note.selectById(s, 31) !== undefined))
+    expect(screen.getByTestId('polled').textContent).toBe('11')
+    await store.replica.close()
+  })
+
+  it('without pollingInterval, a replica with polling off does not poll', async () => {
+    const { store, replica, server, useSubscription } = setup(0)
+    function Unpolled() {
+      return <p>{useSubscription('note', { project_id: 1 }).data.length}</p>
+    }
+    render(<Provider store={store}><Unpolled /></Provider>)
+    await act(() => waitFor(store, synced(replica, 1)))
+    const pulls = server.pulls()
+    await act(() => new Promise((resolve) => setTimeout(resolve, 100)))
+    expect(server.pulls()).toBe(pulls)
+    await store.replica.close()
+  })
+
+  it('selectFromResult: a component re-renders only when what it selects changes', async () => {
+    const { store, replica, server, useSubscription } = setup()
+    const renders = { count: 0, rows: 0 }
+    function Count() {
+      renders.count++
+      const { total } = useSubscription('note', { project_id: 1 }, { selectFromResult: ({ data }) => ({ total: data.length }) })
+      return <p data-testid="count">{total}</p>
+    }
+    function Rows() {
+      renders.rows++
+      const { data } = useSubscription('note', { project_id: 1 })
+      return <p data-testid="rows">{data.map((n) => n.body).join('|').length}</p>
+    }
+    render(<Provider store={store}><Count /><Rows /></Provider>)
+    await act(() => waitFor(store, synced(replica, 1)))
+    expect(screen.getByTestId('count').textContent).toBe('10')
+    const before = { ...renders }
+    // A new body for a note of project 1: the rows change, their number does not.
+    await act(async () => {
+      store.dispatch(replica.actions.save({ collection: 'note', key: 1, patch: { body: 'a much longer body than before' } }))
+      await waitFor(store, (s) => replica.selectors.note.selectById(s, 1)?.body === 'a much longer body than before')
+    })
+    expect(renders.rows).toBeGreaterThan(before.rows)
+    expect(renders.count).toBe(before.count)
+    server.releasePushes()
+    await store.replica.close()
+  })
+})
+
+type Replica = ReturnType<typeof setup>['replica']
+
+describe('a store without the replica', () => {
+  class Boundary extends Component<{ children: ReactNode }, { error?: Error }> {
+    override state: { error?: Error } = {}
+    static getDerivedStateFromError(error: Error) {
+      return { error }
+    }
+    override render() {
+      return this.state.error ? <p data-testid="error">{this.state.error.message}</p> : this.props.children
+    }
+  }
+  const quiet = () => vi.spyOn(console, 'error').mockImplementation(() => {})
+
+  // Each store lacks one part of the replica; the first render names it.
+  it.each<[string, RegExp, (r: Replica) => Store]>([
+    ['middleware', /no replica\.middleware/, (r: Replica) => configureStore({ reducer: { [r.reducerPath]: r.reducer }, enhancers: (gDE) => gDE().concat(r.enhancer) })],
+    ['enhancer', /no replica\.enhancer/, (r: Replica) => configureStore({ reducer: { [r.reducerPath]: r.reducer }, middleware: (gDM) => gDM().concat(r.middleware) })],
+    ['reducer', /no "replica" state/, () => configureStore({ reducer: { other: (s: number = 0) => s } })],
+  ])('throws a clear error when the %s is missing', (_part, message, storeWithout) => {
+    const { replica, useSubscription } = setup()
+    function Notes() {
+      return <p>{useSubscription('note').data.length}</p>
+    }
+    const spy = quiet()
+    render(<Boundary><Provider store={storeWithout(replica)}><Notes /></Provider></Boundary>)
+    spy.mockRestore()
+    expect(screen.getByTestId('error').textContent).toMatch(message)
   })
 })

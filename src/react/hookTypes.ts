@@ -1,0 +1,105 @@
+import type { SerializedError } from '@reduxjs/toolkit'
+import type { Filter, Key } from '../core/protocol'
+import type { PushStatus, RejectedWrite } from '../core/writeTypes'
+import type { SubscriptionStatus } from '../state/reducer'
+import type { SyncState } from '../state/syncSelectors'
+import type { SkipToken } from './skipToken'
+
+/** What `useSubscription` returns: the rows the subscription sees, and where its sync stands. */
+export interface UseSubscriptionResult<T> {
+  /** Rows of the collection matching the filter; the same array until they change. Empty when skipped. */
+  data: T[]
+  /** `idle` when skipped or not started yet. */
+  status: SubscriptionStatus
+  received: number
+  remaining?: number
+  lastSyncedAt?: string
+  error?: SerializedError
+  /** True when `skip` or `skipToken` holds the subscription back. */
+  isSkipped: boolean
+}
+
+/** Options of `useSubscription`. */
+export interface UseSubscriptionOptions<T, R> {
+  /**
+   * Poll this subscription every this many ms once caught up, for as long as this component is
+   * mounted (the shortest interval of all subscribers wins; `0` asks for no polling).
+   * @example useSubscription('note', { project_id }, { pollingInterval: 5_000 })
+   */
+  pollingInterval?: number
+  /**
+   * Subscribe to nothing while true: no subscribe is dispatched, `data` is empty, `isSkipped` true.
+   * @example useSubscription('note', { project_id }, { skip: project_id === undefined })
+   */
+  skip?: boolean
+  /**
+   * Picks what the component uses from the result; the component re-renders only when a field
+   * of what it returns changes (compared shallowly, as RTK Query does).
+   * @example const { count } = useSubscription('note', { project_id }, { selectFromResult: ({ data }) => ({ count: data.length }) })
+   */
+  selectFromResult?: (result: UseSubscriptionResult<T>) => R
+}
+
+/** Options of `useRow`. */
+export interface UseRowOptions {
+  /**
+   * Also subscribe, while mounted, to a filter whose rows hold this one; without it the row is
+   * only read from the store (some other subscription must bring it).
+   * @example useRow('note', noteId, { subscribe: { id: noteId } })
+   */
+  subscribe?: Filter
+  /**
+   * Polling interval of that subscription, in ms.
+   * @example useRow('note', noteId, { subscribe: { id: noteId }, pollingInterval: 10_000 })
+   */
+  pollingInterval?: number
+}
+
+/** What `useRow` returns. */
+export interface UseRowResult<T> {
+  /** The row as the store holds it (with local writes applied); undefined until it is there. */
+  data: T | undefined
+  /** Whether the row has writes waiting for the server. */
+  pending: boolean
+  /** The status of the `subscribe` filter's subscription; `idle` without one. */
+  status: SubscriptionStatus
+}
+
+/** Names the row a `save` or `remove` wrote: give it to `useWriteStatus`. */
+export interface WriteRef<K extends string = string> {
+  collection: K
+  /** The row's primary key (undefined if the row had none; the write is then rejected). */
+  key: Key | undefined
+}
+
+/** `useSave()`'s dispatcher: a whole row (insert or replace), or a patch of the row held. */
+export interface SaveDispatcher<Rows extends Record<string, object>> {
+  <K extends keyof Rows & string>(collection: K, row: Partial<Rows[K]>): WriteRef<K>
+  <K extends keyof Rows & string>(collection: K, key: Key, patch: Partial<Rows[K]>): WriteRef<K>
+}
+
+/** `useRemove()`'s dispatcher. */
+export type RemoveDispatcher<Rows extends Record<string, object>> = <K extends keyof Rows & string>(collection: K, key: Key) => WriteRef<K>
+
+/** What `useWriteStatus` returns for one row. */
+export interface WriteStatus {
+  /** Writes of the row wait for the server. */
+  pending: boolean
+  /** The newest write of the row the server refused, until dismissed. */
+  rejected?: RejectedWrite
+}
+
+/** What `useSyncState` returns: `selectSyncState` plus the writes and the local database. */
+export interface ReplicaSyncStatus extends SyncState {
+  /** False while a pull or the push finds the server unreachable. */
+  online: boolean
+  /** A subscription is catching up, or writes are being pushed. */
+  syncing: boolean
+  /** Writes waiting for the server. */
+  pendingWrites: number
+  pushStatus: PushStatus
+  /** `failing` while the local database cannot save (data is kept in memory and saves retried). */
+  storage: 'ok' | 'failing'
+}
+
+export type FilterOrSkip = Filter | SkipToken
