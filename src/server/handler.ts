@@ -12,6 +12,7 @@ import { checkPushRequest, mutationPruner, originCheck } from './push-route.js'
 import { handleSeed, type SeedVariant } from './seed-endpoint.js'
 import { json, type Context, type ReplicaAnswer, type ReplicaRequest } from './context.js'
 import type { TableInfo } from './types.js'
+import { createLiveChannel, streamToNode, streamToResponse, type LiveStream } from './live-channel.js'
 
 export type { ReplicaHandlerOptions } from './handler-options.js'
 
@@ -25,6 +26,11 @@ export interface ReplicaHandler {
   handle(request: ReplicaRequest): Promise<ReplicaAnswer | null>
   /** Prepare the source (install columns, indexes, triggers). Requests do it lazily; call it at startup to fail early. */
   ready(): Promise<Map<string, TableInfo>>
+  /**
+   * End every live connection and stop listening for changes (PostgreSQL's LISTEN connection).
+   * The source stays open: close it yourself. {@link createReplicaServer} calls this on `server.close()`.
+   */
+  close(): Promise<void>
   /** The effective limits, for servers built around the handler. */
   readonly limits: { maxQueryLength: number; maxBodyBytes: number }
 }
@@ -90,6 +96,7 @@ export function createReplicaHandler(options: ReplicaHandlerOptions): ReplicaHan
     defaultPageSize: Math.min(count('defaultPageSize', options.defaultPageSize, 250), maxPageSize),
     maxPageSize,
     remaining: options.remaining ?? 'first',
+    pageMaxAge: count('pageMaxAge', options.pageMaxAge, 300, 0),
     gate: createGate({
       concurrency: count('maxConcurrentScans', options.maxConcurrentScans, 2),
       queue: count('maxQueuedScans', options.maxQueuedScans, 16, 0),
@@ -110,6 +117,35 @@ export function createReplicaHandler(options: ReplicaHandlerOptions): ReplicaHan
   const onError = options.onError ?? ((e: unknown) => console.error('redux-replica:', e))
   const pushPath = `${base}/push`
   const pushLimits = { maxPushBytes: count('maxPushBytes', options.maxPushBytes, 1_048_576), maxPushMutations: count('maxPushMutations', options.maxPushMutations, 500) }
+  if (source.dialect === 'postgres' && options.cursorSecret === undefined) {
+    console.warn(
+      'redux-replica: no cursorSecret on PostgreSQL: cursors are signed with a random key of this process, so another ' +
+        'instance (or this one after a restart) refuses them. Set the same cursorSecret on every instance (docs/server.md).',
+    )
+  }
+  const livePath = `${base}/live`
+  const live =
+    options.live === false
+      ? undefined
+      : createLiveChannel(
+          ctx,
+          {
+            maxConnections: count('live.maxConnections', options.live?.maxConnections, 10_000),
+            heartbeatMs: count('live.heartbeatMs', options.live?.heartbeatMs, 15_000),
+            maxAgeMs: count('live.maxAgeMs', options.live?.maxAgeMs, 300_000),
+          },
+          onError,
+        )
+  /** The live channel's refusals are answers like any other endpoint's. */
+  async function openLive(request: ReplicaRequest): Promise<ReplicaAnswer | LiveStream> {
+    try {
+      return await live!.accept(request)
+    } catch (e) {
+      if (e instanceof ReplicaError) return e.status === 405 ? { ...refusal(e), headers: { ...refusal(e).headers, allow: 'GET' } } : refusal(e)
+      onError(e)
+      return errorAnswer(500, { error: { code: 'internal', message: 'internal server error' } })
+    }
+  }
   const prune = mutationPruner(source, count('keepMutationIdsFor', options.keepMutationIdsFor, 30 * 24 * 3600 * 1000, 0), onError)
 
   async function push(request: ReplicaRequest): Promise<ReplicaAnswer> {
@@ -162,6 +198,7 @@ export function createReplicaHandler(options: ReplicaHandlerOptions): ReplicaHan
   return {
     limits,
     ready: () => source.prepare(collections),
+    close: async () => live?.close(),
     handle,
     node(req, res, next) {
       const target = req.url ?? '/'
@@ -183,6 +220,13 @@ export function createReplicaHandler(options: ReplicaHandlerOptions): ReplicaHan
           },
         },
       }
+      if (live && url.pathname === livePath) {
+        openLive(request).then(
+          (a) => ('body' in a ? send(res, a) : streamToNode(res, a)),
+          (e) => onError(e),
+        )
+        return
+      }
       handle(request).then(
         (a) => (a ? send(res, a) : next ? next() : send(res, notFound())),
         (e) => {
@@ -193,6 +237,10 @@ export function createReplicaHandler(options: ReplicaHandlerOptions): ReplicaHan
     },
     async fetch(req) {
       const url = new URL(req.url)
+      if (live && url.pathname === livePath && url.pathname.length + url.search.length <= limits.maxQueryLength) {
+        const a = await openLive({ method: req.method, url, headers: req.headers, raw: req })
+        return 'body' in a ? new Response(a.body, { status: a.status, headers: a.headers }) : streamToResponse(a)
+      }
       const a =
         url.pathname.length + url.search.length > limits.maxQueryLength
           ? targetTooLong()

@@ -6,6 +6,7 @@ import { digestStatement } from './digest.js'
 import { boundedDigest } from './scan-budget.js'
 import { busy } from './errors.js'
 import { installPostgresSql } from './postgres-schema.js'
+import { listenForChanges } from './postgres-notify.js'
 import { MUTATIONS_TABLE, constraintRejected, idReused, isInputError, outOfScope, type CurrentRow } from './push-plan.js'
 import type { MutationResult } from '../writes/wire.js'
 import { lit, q, type Dialect } from './sql.js'
@@ -238,6 +239,7 @@ export function postgresSource(options: PostgresSourceOptions): ReplicaSource & 
         client.release()
       }
     },
+    watch: (onChange, onError) => listenForChanges(pool, schema, onChange, onError),
     async pruneMutations(before, limit) {
       const M = d.table(MUTATIONS_TABLE)
       const r = await pool.query(`DELETE FROM ${M} WHERE id IN (SELECT id FROM ${M} WHERE at < $1 LIMIT $2)`, [before, limit])

@@ -4,7 +4,8 @@ import { loadDriver } from './drivers.js'
 import { countStatement, currentRowStatement, inScopeStatement, pullStatements, rowJsonSql, seedStatements, writeStatement, type Statement } from './queries.js'
 import { digestStatement } from './digest.js'
 import { chunkedDigest } from './sqlite-scan.js'
-import { installSqlite } from './sqlite-schema.js'
+import { CLOCK, installSqlite } from './sqlite-schema.js'
+import { sqliteWatcher } from './sqlite-watch.js'
 import { MUTATIONS_TABLE, constraintRejected, idReused, isInputError, outOfScope, type CurrentRow } from './push-plan.js'
 import type { MutationResult } from '../writes/wire.js'
 import type { WriteOp } from './types.js'
@@ -93,6 +94,7 @@ export function sqliteSource(options: SqliteSourceOptions): ReplicaSource & { re
     }
     return s
   }
+  const watcher = sqliteWatcher(db, CLOCK)
   const rows = (st: Statement) => prepared(st.sql).raw(true).all(named(st.params)) as unknown[][]
   /** One write and the row read back as a pull would send it; the caller holds the transaction. */
   const writeNow = (table: TableInfo, op: WriteOp): Record<string, unknown> | null => {
@@ -162,8 +164,11 @@ export function sqliteSource(options: SqliteSourceOptions): ReplicaSource & { re
       })()
     },
     async write(table, op) {
-      return db.transaction(() => writeNow(table, op))()
+      const written = db.transaction(() => writeNow(table, op))()
+      if (written) watcher.wrote(table.table)
+      return written
     },
+    watch: (onChange) => watcher.watch(onChange),
     async applyMutation(table, plan) {
       const M = q(MUTATIONS_TABLE)
       // better-sqlite3 runs the whole function as one transaction, synchronously: nothing else can
@@ -203,7 +208,9 @@ export function sqliteSource(options: SqliteSourceOptions): ReplicaSource & { re
         return result
       })
       try {
-        return apply()
+        const result = apply()
+        if (result.status === 'applied') watcher.wrote(table.table)
+        return result
       } catch (error) {
         // Refused before the write (a key the column cannot hold): answered, not recorded.
         if (isInputError(error)) return constraintRejected(plan.id)
@@ -215,6 +222,7 @@ export function sqliteSource(options: SqliteSourceOptions): ReplicaSource & { re
       return prepared(`DELETE FROM ${M} WHERE rowid IN (SELECT rowid FROM ${M} WHERE at < @p1 LIMIT @p2)`).run({ p1: before.toISOString(), p2: limit }).changes
     },
     async close() {
+      watcher.stop()
       cache.clear()
       if (owned) db.close()
     },
