@@ -1,13 +1,16 @@
 import { ReplicaError, badRequest, busy } from './errors.js'
 import { authorizeCollection, type Context, type ReplicaRequest } from './context.js'
-import { createPokeHub } from './poke-hub.js'
-import type { TableChanges } from './types.js'
+import { createPokeHub, type PokeBatch } from './poke-hub.js'
+import { visibleValues } from './poke-scope.js'
+import type { JsonPrimitive } from '../protocol.js'
+import type { Clause, TableChanges, TableInfo } from './types.js'
 
 /**
  * `GET <base>/live?collection=a&collection=b`: a Server-Sent Events stream of pokes naming the
- * collections that changed (docs/protocol.md, "Live channel"). A poke carries no row, no key and
- * no scope value, only names the caller asked for and was authorized to read, exactly as a pull of
- * each would be authorized; a client pulls to learn what changed.
+ * collections that changed (docs/protocol.md, "Live channel"). A poke carries no row and no key:
+ * only names the caller asked for and was authorized to read (exactly as a pull of each would be
+ * authorized), and, when the source knows them, the filterable values of changed rows inside the
+ * caller's scope, so a client pulls only the subscriptions a change concerns.
  */
 
 /** Options of the live channel (`createReplicaHandler({ live })`). */
@@ -58,7 +61,11 @@ export function createLiveChannel(ctx: Context, options: Required<LiveChannelOpt
       const byTable = new Map<string, string[]>()
       for (const [name, t] of tables) byTable.set(t.table, [...(byTable.get(t.table) ?? []), name])
       const all = [...tables.keys()]
-      return ctx.source.watch((changed: TableChanges) => hub.publish(changed === 'all' ? all : changed.flatMap((t) => byTable.get(t) ?? [])), onError)
+      const pokes = (changed: TableChanges) =>
+        changed === 'all'
+          ? all.map((collection) => ({ collection }))
+          : changed.flatMap(({ table, images }) => (byTable.get(table) ?? []).map((collection) => ({ collection, images })))
+      return ctx.source.watch((changed) => hub.publish(pokes(changed)), onError)
     })()
     watching.catch(() => (watching = undefined))
     return watching
@@ -71,10 +78,10 @@ export function createLiveChannel(ctx: Context, options: Required<LiveChannelOpt
     if (names.length > MAX_COLLECTIONS) throw badRequest(`at most ${MAX_COLLECTIONS} collections per channel`)
     for (const [key] of request.url.searchParams) if (key !== 'collection') throw badRequest(`unknown parameter ${JSON.stringify(key.slice(0, 40))}`)
     // One by one, as a pull of each would be: a name the caller may not read refuses the channel.
-    for (const name of names) await authorizeCollection(ctx, request, name)
+    const scopes = new Map<string, { table: TableInfo; scope: Clause[] }>()
+    for (const name of names) scopes.set(name, await authorizeCollection(ctx, request, name))
     if (open.size >= options.maxConnections) throw busy('too many live connections; poll meanwhile', 5)
     await watch()
-    const wanted = new Set(names)
     return {
       headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' },
       start(write, end) {
@@ -87,9 +94,9 @@ export function createLiveChannel(ctx: Context, options: Required<LiveChannelOpt
             stop()
           }
         }
-        const unsubscribe = hub.subscribe((changed) => {
-          const mine = names.filter((n) => changed.has(n))
-          if (mine.length) send(`event: poke\ndata: ${JSON.stringify({ collections: mine })}\n\n`)
+        const unsubscribe = hub.subscribe((batch) => {
+          const poke = pokeFor(batch, scopes)
+          if (poke) send(`event: poke\ndata: ${JSON.stringify(poke)}\n\n`)
         })
         const heartbeat = setInterval(() => send(': heartbeat\n\n'), options.heartbeatMs)
         const age = setTimeout(() => {
@@ -109,7 +116,7 @@ export function createLiveChannel(ctx: Context, options: Required<LiveChannelOpt
           end()
         }
         open.add(closeNow)
-        send(`event: ready\ndata: ${JSON.stringify({ collections: [...wanted] })}\n\n`)
+        send(`event: ready\ndata: ${JSON.stringify({ collections: names })}\n\n`)
         return stop
       },
     }
@@ -133,6 +140,29 @@ export function createLiveChannel(ctx: Context, options: Required<LiveChannelOpt
 }
 
 export type LiveChannel = ReturnType<typeof createLiveChannel>
+
+/**
+ * One caller's poke from a batch: `{ collections, where? }`, where `where[collection]` lists the
+ * filterable values of the changed rows the caller may see (absent: any row). Null: nothing for it.
+ */
+function pokeFor(batch: PokeBatch, scopes: ReadonlyMap<string, { table: TableInfo; scope: Clause[] }>) {
+  const collections: string[] = []
+  const where: Record<string, Record<string, JsonPrimitive[]>> = {}
+  for (const [name, { table, scope }] of scopes) {
+    const images = batch.get(name)
+    if (images === undefined) continue
+    if (images === null) {
+      collections.push(name)
+      continue
+    }
+    const values = visibleValues(images, scope, table)
+    if (values === null) continue
+    collections.push(name)
+    where[name] = values
+  }
+  if (collections.length === 0) return null
+  return Object.keys(where).length ? { collections, where } : { collections }
+}
 
 /** Run an accepted channel over node:http. */
 export function streamToNode(res: import('node:http').ServerResponse, stream: LiveStream): void {

@@ -1,3 +1,20 @@
+import type { JsonPrimitive } from '../protocol.js'
+
+/** The tracked fields of one row, before or after a write. */
+export type RowImage = Readonly<Record<string, JsonPrimitive>>
+
+/** One collection changed: in these rows (their tracked fields), or anywhere (`images` absent). */
+export interface Poke {
+  collection: string
+  images?: readonly RowImage[]
+}
+
+/** A batch of pokes by collection: the images of the rows that changed, or null for "any row". */
+export type PokeBatch = ReadonlyMap<string, readonly RowImage[] | null>
+
+/** Past this many images of one collection in one batch, it becomes "any row": pokes stay small. */
+const MAX_IMAGES = 256
+
 /**
  * One process's fan-out of "these collections changed": sources announce (a SQLite write in this
  * process, a PostgreSQL NOTIFY from any process or from plain SQL), live channels listen. Pokes
@@ -5,25 +22,22 @@
  * handful of pokes per connection, not 1,000.
  */
 export interface PokeHub {
-  /** Announce changed collections (names as configured in `collections`). */
-  publish(collections: Iterable<string>): void
-  /** Hear every (coalesced) poke; returns the unsubscribe. */
-  subscribe(listener: (collections: ReadonlySet<string>) => void): () => void
-  /** Listeners now (open live connections). */
-  readonly size: number
+  publish(pokes: Iterable<Poke>): void
+  /** Hear every (coalesced) batch; returns the unsubscribe. */
+  subscribe(listener: (batch: PokeBatch) => void): () => void
   /** Drop pending pokes and every listener. */
   close(): void
 }
 
 export function createPokeHub(windowMs = 5): PokeHub {
-  const listeners = new Set<(collections: ReadonlySet<string>) => void>()
-  let pending = new Set<string>()
+  const listeners = new Set<(batch: PokeBatch) => void>()
+  let pending = new Map<string, RowImage[] | null>()
   let timer: ReturnType<typeof setTimeout> | undefined
 
   const flush = () => {
     timer = undefined
     const batch = pending
-    pending = new Set()
+    pending = new Map()
     // A listener that throws (a socket gone bad) must not keep the others from hearing.
     for (const listener of [...listeners]) {
       try {
@@ -35,17 +49,19 @@ export function createPokeHub(windowMs = 5): PokeHub {
   }
 
   return {
-    publish(collections) {
-      for (const c of collections) pending.add(c)
-      if (pending.size > 0 && timer === undefined && listeners.size > 0) timer = setTimeout(flush, windowMs)
-      if (listeners.size === 0) pending.clear()
+    publish(pokes) {
+      if (listeners.size === 0) return
+      for (const { collection, images } of pokes) {
+        const held = pending.get(collection)
+        if (held === null) continue
+        if (!images || (held?.length ?? 0) + images.length > MAX_IMAGES) pending.set(collection, null)
+        else pending.set(collection, [...(held ?? []), ...images])
+      }
+      if (pending.size > 0 && timer === undefined) timer = setTimeout(flush, windowMs)
     },
     subscribe(listener) {
       listeners.add(listener)
       return () => void listeners.delete(listener)
-    },
-    get size() {
-      return listeners.size
     },
     close() {
       if (timer !== undefined) clearTimeout(timer)

@@ -1,5 +1,8 @@
 import type { Pool, PoolClient } from 'pg'
+import type { JsonPrimitive } from '../protocol.js'
 import type { TableChanges } from './types.js'
+
+type Image = Record<string, JsonPrimitive>
 
 /**
  * The NOTIFY channel of every replicated table. The version trigger sends `[schema, table]` on it
@@ -9,8 +12,28 @@ import type { TableChanges } from './types.js'
  */
 export const NOTIFY_CHANNEL = 'redux_replica'
 
-/** The trigger's statement, shared by the install (postgres-schema.ts). */
-export const notifySql = `PERFORM pg_notify('${NOTIFY_CHANNEL}', json_build_array(TG_TABLE_SCHEMA, TG_TABLE_NAME)::text);`
+/** Payloads over this many bytes go without the row's values (NOTIFY refuses 8,000 and more). */
+const MAX_PAYLOAD_BYTES = 7000
+
+/**
+ * The trigger's statements (postgres-schema.ts), in a function that declares `p text`:
+ * `[schema, table, new, old]`, where new and old hold the row's tracked fields after and before
+ * the write (null for an insert's old, a delete's new), so an instance can tell which callers'
+ * scopes a write touches. Without tracked fields, or when the values are too long, just
+ * `[schema, table]`: every caller of the collection is poked.
+ */
+export function notifySql(tracked: readonly string[]): string {
+  const q = (id: string) => `"${id.replaceAll('"', '""')}"`
+  const lit = (s: string) => `'${s.replaceAll("'", "''")}'`
+  const bare = `json_build_array(TG_TABLE_SCHEMA, TG_TABLE_NAME)::text`
+  if (tracked.length === 0 || tracked.length > 50) return `PERFORM pg_notify('${NOTIFY_CHANNEL}', ${bare});`
+  const image = (rec: 'NEW' | 'OLD') => `json_build_object(${tracked.map((f) => `${lit(f)}, ${rec}.${q(f)}`).join(', ')})`
+  return `p := json_build_array(TG_TABLE_SCHEMA, TG_TABLE_NAME,
+    CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE ${image('NEW')} END,
+    CASE WHEN TG_OP = 'INSERT' THEN NULL ELSE ${image('OLD')} END)::text;
+  IF octet_length(p) > ${MAX_PAYLOAD_BYTES} THEN p := ${bare}; END IF;
+  PERFORM pg_notify('${NOTIFY_CHANNEL}', p);`
+}
 
 const MAX_RECONNECT_DELAY_MS = 5_000
 
@@ -55,8 +78,10 @@ export function listenForChanges(
       c.on('notification', (message) => {
         if (message.channel !== NOTIFY_CHANNEL || !message.payload) return
         try {
-          const [s, table] = JSON.parse(message.payload) as [string, string]
-          if (s === ours && typeof table === 'string') onChange([table])
+          const [s, table, after, before] = JSON.parse(message.payload) as [string, string, Image | null | undefined, Image | null | undefined]
+          if (s !== ours || typeof table !== 'string') return
+          const images = [after, before].filter((i): i is Image => typeof i === 'object' && i !== null)
+          onChange([after === undefined ? { table } : { table, images }])
         } catch {
           // Someone else's payload on our channel name: not ours to read.
         }

@@ -70,7 +70,7 @@ BEGIN
   RETURN NEW;
 END ${DOLLAR}`,
     `CREATE OR REPLACE FUNCTION ${fn('log')}() RETURNS trigger LANGUAGE plpgsql AS ${DOLLAR}
-DECLARE v bigint := ${version};
+DECLARE v bigint := ${version}; p text;
 BEGIN
   IF TG_OP = 'DELETE' THEN
     ${gone(`OLD.${pk}`)}
@@ -87,7 +87,7 @@ BEGIN
       : ''
   }
   END IF;
-  ${notifySql}
+  ${notifySql(t.tracked)}
   RETURN NULL;
 END ${DOLLAR}`,
     `CREATE TRIGGER ${trg('bv')} BEFORE INSERT OR UPDATE ON ${T} FOR EACH ROW EXECUTE FUNCTION ${fn('version')}()`,

@@ -28,7 +28,7 @@ export function sqliteWatcher(db: Database, clockTable: string) {
     wrote(table: string) {
       if (listeners.size === 0) return
       seen = clock()
-      tell([table])
+      tell([{ table }])
     },
     watch(onChange: (tables: TableChanges) => void): () => Promise<void> {
       listeners.add(onChange)

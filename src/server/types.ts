@@ -207,8 +207,19 @@ export interface ReplicaSource {
   close(): Promise<void>
 }
 
-/** Tables written (names as in the database), or `'all'` when the source cannot tell which (a listener that reconnected). */
-export type TableChanges = readonly string[] | 'all'
+/** One write a source heard of. */
+export interface TableChange {
+  /** The table's name in the database. */
+  table: string
+  /**
+   * The tracked (filterable and scope) fields of the row before and/or after the write, when the
+   * source knows them (PostgreSQL's trigger sends them); absent: any row may have changed.
+   */
+  images?: ReadonlyArray<Readonly<Record<string, JsonPrimitive>>>
+}
+
+/** Writes heard, or `'all'` when the source cannot tell which (a listener that reconnected, another process's SQLite write). */
+export type TableChanges = readonly TableChange[] | 'all'
 
 /** What `authorize` hands back: the caller's scope, ANDed into every query, e.g. `{ project_id: [1, 2] }`. */
 export type Scope = Filter

@@ -11,6 +11,9 @@ import type { Alarm } from './alarm'
 import { createConnectivity } from './connectivity'
 import { safeEmitter } from './events'
 import { createLimiter } from './limiter'
+import { createLiveChannelKeeper, pokeConcerns } from './liveChannel'
+import type { LivePoke } from './transport'
+import type { Filter } from '../protocol'
 import type { LiveSyncConfig } from './liveOptions'
 import { runSubscriptionLoop } from './subscriptionLoop'
 import type { LoopServices } from './subscriptionLoop'
@@ -59,6 +62,8 @@ interface Running {
   intervals: number[]
   /** The loop ended on a failure no retry fixes (a 4xx); a new subscriber starts it again. */
   stopped: boolean
+  collection: string
+  filter: Filter
 }
 
 /**
@@ -104,6 +109,23 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Repl
     backoff: live.backoff,
     onProbe: (key) => emit({ type: 'probe', key }),
   })
+  const ringCollections = (collections: readonly string[], trigger: 'poke' | 'live', where?: LivePoke['where']) => {
+    for (const entry of running.values()) {
+      if (collections.includes(entry.collection) && pokeConcerns(entry.filter, where?.[entry.collection])) entry.alarm.ring(trigger)
+    }
+  }
+  // One live connection per store, for the collections subscribed (when the transport has one).
+  const channel = config.transport.live
+    ? createLiveChannelKeeper({
+        live: config.transport.live.bind(config.transport),
+        timers: live.timers,
+        backoff: live.backoff,
+        emit,
+        onOpen: () => ringCollections([...new Set([...running.values()].map((e) => e.collection))], 'live'),
+        onPoke: (poke) => ringCollections(poke.collections, 'poke', poke.where),
+      })
+    : undefined
+  const listenFor = () => channel?.want([...new Set([...running.values()].map((e) => e.collection))].sort())
   const services: LoopServices = {
     actions,
     dispatch,
@@ -114,6 +136,7 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Repl
     limiter: createLimiter(live.maxConcurrentPulls),
     connectivity,
     emit,
+    channelUp: () => channel?.isUp() ?? false,
   }
   const ringAll = (trigger: 'focus' | 'reconnect') => {
     for (const { alarm } of running.values()) alarm.ring(trigger)
@@ -128,6 +151,7 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Repl
       }
       const outage = offlineSince === undefined ? 0 : config.now() - offlineSince
       offlineSince = undefined
+      channel?.retryNow()
       if (outage >= RECONNECT_AFTER_OFFLINE_MS) ringAll('reconnect')
     }),
     live.focusManager.subscribe((focused) => {
@@ -136,6 +160,7 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Repl
       connectivity.probeNow()
     }),
     () => connectivity.dispose(),
+    () => void channel?.close(),
   ]
 
   async function run(key: string, scope: Required<Scope>, entry: Running): Promise<void> {
@@ -161,9 +186,10 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Repl
   }
 
   function start(key: string, scope: Required<Scope>, pollingInterval: number): void {
-    const entry: Running = { refs: 1, controller: new AbortController(), alarm: createAlarm(live.timers), intervals: [pollingInterval], stopped: false }
+    const entry: Running = { refs: 1, controller: new AbortController(), alarm: createAlarm(live.timers), intervals: [pollingInterval], stopped: false, collection: scope.collection, filter: scope.filter }
     running.set(key, entry)
     launch(key, scope, entry)
+    listenFor()
   }
 
   function launch(key: string, scope: Required<Scope>, entry: Running): void {
@@ -214,6 +240,7 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Repl
       if (--current.refs > 0) return
       running.delete(key)
       current.controller.abort()
+      listenFor()
       dispatch(actions.syncStopped({ key }))
     },
 
@@ -227,6 +254,7 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Repl
         for (const { controller } of running.values()) controller.abort()
         running.clear()
         await Promise.allSettled([...loops])
+        await channel?.close()
         const store = await hydrated.catch(() => undefined)
         await store?.close()
       })()

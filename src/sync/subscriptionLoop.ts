@@ -29,6 +29,8 @@ export interface LoopServices {
   limiter: Limiter
   connectivity: Connectivity
   emit: (event: ReplicaEvent) => void
+  /** Whether the live channel is up (pokes arrive), which makes a held-back pull worth retrying soon. */
+  channelUp: () => boolean
 }
 
 /** One subscription, as its loop sees it. */
@@ -220,11 +222,38 @@ export async function runSubscriptionLoop(services: LoopServices, target: LoopTa
     })
 
   let trigger: PullTrigger = 'subscribe'
+  let heldBackWait = HELD_BACK_FIRST_MS
+  let lastPullAt = -Infinity
   for (;;) {
+    // Pokes pull at once, but at most one pull per POKE_SPACING_MS: in a burst of writes the pokes
+    // that come meanwhile fold into the next pull instead of each making one.
+    if (trigger === 'poke') {
+      const early = lastPullAt + POKE_SPACING_MS - services.now()
+      if (early > 0) await sleep(live.timers, early, signal)
+    }
+    lastPullAt = services.now()
     emit({ type: 'pullStarted', key, trigger })
     const outcome = await pullWithRetries()
     if (outcome === 'stopped') return
     if (outcome === 'synced' && (await checkDigest()) === 'stopped') return
-    trigger = await alarm.wait(target.pollingInterval(), signal)
+    const interval = target.pollingInterval()
+    // A poke announced a commit that a transaction still open elsewhere holds back (PostgreSQL):
+    // no second poke comes when that transaction ends, so look again soon rather than at the poll.
+    if (outcome === 'synced' && lastHeldBack && services.channelUp()) {
+      const wait = interval > 0 ? Math.min(interval, heldBackWait) : heldBackWait
+      heldBackWait = Math.min(heldBackWait * 2, HELD_BACK_MAX_MS)
+      trigger = await alarm.wait(wait, signal)
+      if (trigger === 'poll') trigger = 'heldBack'
+    } else {
+      heldBackWait = HELD_BACK_FIRST_MS
+      trigger = await alarm.wait(interval, signal)
+    }
   }
 }
+
+/** Shortest time between the starts of two pulls when the second is for a poke, in ms. */
+const POKE_SPACING_MS = 100
+
+/** The first wait before pulling again a scope whose changes are held back, in ms; it doubles up to the max. */
+const HELD_BACK_FIRST_MS = 50
+const HELD_BACK_MAX_MS = 5_000
