@@ -224,12 +224,18 @@ export async function runSubscriptionLoop(services: LoopServices, target: LoopTa
   let trigger: PullTrigger = 'subscribe'
   let heldBackWait = HELD_BACK_FIRST_MS
   let lastPullAt = -Infinity
+  let spacing = POKE_SPACING_MS
   for (;;) {
-    // Pokes pull at once, but at most one pull per POKE_SPACING_MS: in a burst of writes the pokes
-    // that come meanwhile fold into the next pull instead of each making one.
+    // A poke pulls at once after a quiet spell. Pokes that keep coming (a burst of writes) are
+    // spaced out, the space doubling up to POKE_SPACING_MAX_MS: those arriving meanwhile fold into
+    // the next pull, so a storm of any length costs a handful of pulls, not one per write.
     if (trigger === 'poke') {
-      const early = lastPullAt + POKE_SPACING_MS - services.now()
-      if (early > 0) await sleep(live.timers, early, signal)
+      const since = services.now() - lastPullAt
+      if (since > spacing * 2) spacing = POKE_SPACING_MS
+      if (since < spacing) {
+        await sleep(live.timers, spacing - since, signal)
+        spacing = Math.min(spacing * 2, POKE_SPACING_MAX_MS)
+      }
     }
     lastPullAt = services.now()
     emit({ type: 'pullStarted', key, trigger })
@@ -251,8 +257,9 @@ export async function runSubscriptionLoop(services: LoopServices, target: LoopTa
   }
 }
 
-/** Shortest time between the starts of two pulls when the second is for a poke, in ms. */
+/** Shortest time between the starts of two pulls when the second is for a poke, in ms; it doubles while pokes keep coming, up to the max. */
 const POKE_SPACING_MS = 100
+const POKE_SPACING_MAX_MS = 2_000
 
 /** The first wait before pulling again a scope whose changes are held back, in ms; it doubles up to the max. */
 const HELD_BACK_FIRST_MS = 50
