@@ -247,7 +247,7 @@ export async function runSubscriptionLoop(services: LoopServices, target: LoopTa
     // no second poke comes when that transaction ends, so look again soon rather than at the poll.
     if (outcome === 'synced' && lastHeldBack && services.channelUp()) {
       const wait = interval > 0 ? Math.min(interval, heldBackWait) : heldBackWait
-      heldBackWait = Math.min(heldBackWait * 2, HELD_BACK_MAX_MS)
+      heldBackWait = Math.min(heldBackWait * 1.5, HELD_BACK_MAX_MS)
       trigger = await alarm.wait(wait, signal)
       if (trigger === 'poll') trigger = 'heldBack'
     } else {
@@ -261,6 +261,9 @@ export async function runSubscriptionLoop(services: LoopServices, target: LoopTa
 const POKE_SPACING_MS = 100
 const POKE_SPACING_MAX_MS = 2_000
 
-/** The first wait before pulling again a scope whose changes are held back, in ms; it doubles up to the max. */
-const HELD_BACK_FIRST_MS = 50
+/**
+ * The first wait before pulling again a scope whose changes are held back, in ms; it grows by half
+ * up to the max. A write transaction usually holds the horizon for a few ms, rarely for long.
+ */
+const HELD_BACK_FIRST_MS = 25
 const HELD_BACK_MAX_MS = 5_000
