@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createReplicaWriter, type Authorize } from '../../src/server/index.js'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { createReplicaHandler, createReplicaWriter, type Authorize } from '../../src/server/index.js'
 import { BACKENDS, openBackend, type Backend } from './backends.js'
 import { get, pullUrl } from './helpers.js'
 import { openChannel } from '../fixtures/sse.js'
@@ -92,6 +92,30 @@ describe.each(BACKENDS)('the live channel over %s', (name) => {
     await channel.waitFor((e) => e.event === 'poke' && channel.events.filter((x) => x.event === 'poke').length >= 2)
     for (const poke of channel.events.filter((e) => e.event === 'poke')) expect(poke.data.collections).toEqual(['note'])
     channel.close()
+  })
+
+  it('streams through the Fetch API face too, and handler.close() ends the stream', async () => {
+    const handler = createReplicaHandler({ source: db.source, collections, authorize, basePath: '/replica', cursorSecret: 'another-secret-0123456789' })
+    const response = await handler.fetch(new Request('http://x/replica/live?collection=note', { headers: as(1) }))
+    expect([response.status, response.headers.get('content-type')]).toEqual([200, 'text/event-stream; charset=utf-8'])
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader()
+    expect((await reader.read()).value).toBe('event: ready\ndata: {"collections":["note"]}\n\n')
+    await handler.close()
+    expect((await reader.read()).done).toBe(true)
+    const refused = await handler.fetch(new Request('http://x/replica/live?collection=secret', { headers: as(1) }))
+    expect(refused.status).toBe(403)
+  })
+
+  it('warns at start on PostgreSQL without a shared cursorSecret (another instance would refuse its cursors)', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    try {
+      createReplicaHandler({ source: db.source, collections, authorize })
+      createReplicaHandler({ source: db.source, collections, authorize, cursorSecret: 'shared-secret-0123456789' })
+      expect(warn.mock.calls.length).toBe(name === 'postgres' ? 1 : 0)
+      if (name === 'postgres') expect(String(warn.mock.calls[0]![0])).toContain('cursorSecret')
+    } finally {
+      warn.mockRestore()
+    }
   })
 
   it('is bounded: beyond maxConnections a 503 with Retry-After; closing the server ends the streams', async () => {
