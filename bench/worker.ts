@@ -4,7 +4,7 @@
  */
 import { report } from './lib/child'
 import { noteRows } from './lib/rows'
-import type { WireRow } from '../src/protocol'
+import type { WireRow } from '../src/core/protocol'
 
 type Args = Record<string, unknown>
 type Task = (args: Args) => Promise<unknown>

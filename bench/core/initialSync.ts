@@ -1,4 +1,4 @@
-import type { WireRow } from '../../src/protocol'
+import type { WireRow } from '../../src/core/protocol'
 import { memoryTransport } from '../lib/memoryTransport'
 import { ALL_NOTES, replicaStore, whenSynced } from '../lib/replicaStore'
 import { headTail } from '../lib/stats'

@@ -1,6 +1,6 @@
 import { configureStore, createEntityAdapter, createSlice } from '@reduxjs/toolkit'
 import type { PayloadAction } from '@reduxjs/toolkit'
-import type { WireRow } from '../../src/protocol'
+import type { WireRow } from '../../src/core/protocol'
 import { memoryTransport } from '../lib/memoryTransport'
 import { ALL_NOTES, replicaStore, whenSynced } from '../lib/replicaStore'
 import type { NoteRow } from '../lib/rows'
@@ -29,7 +29,7 @@ function timeEach(step: (i: number) => void, samples = 101): number {
 
 const edited = (row: WireRow, i: number): NoteRow => ({ ...(row as NoteRow), body: `edited ${i}`, _version: 1e9 + i + 20 })
 
-/** redux-replica: `store.dispatch(replica.actions.pageApplied({ one row }))` on a synced collection. */
+/** redux-replica: `store.dispatch(replica.internalActions.pageApplied({ one row }))` on a synced collection. */
 export async function replicaOneRow(rows: readonly WireRow[]): Promise<OneRowResult> {
   const rs = replicaStore(memoryTransport(rows))
   await rs.store.replica.whenHydrated()
@@ -41,7 +41,7 @@ export async function replicaOneRow(rows: readonly WireRow[]): Promise<OneRowRes
   const pick = (i: number) => rows[(((i * 7919 + 50_000) % rows.length) + rows.length) % rows.length] as WireRow
   const one = (i: number) => {
     const row = edited(pick(i), i)
-    store.dispatch(replica.actions.pageApplied({ key: 'note:{}', collection: 'note', upserted: [row], removed: [], received: 1 }))
+    store.dispatch(replica.internalActions.pageApplied({ key: 'note:{}', collection: 'note', upserted: [row], removed: [], received: 1 }))
     return row
   }
   // Build the flat views once, as a mounted list would have, so later figures are incremental.

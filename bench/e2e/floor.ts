@@ -1,4 +1,4 @@
-import type { PullResponseBody } from '../../src/protocol'
+import type { PullResponseBody } from '../../src/core/protocol'
 import { pullUrl } from './http'
 
 export interface FloorResult {

@@ -1,7 +1,7 @@
 import { createRxDatabase } from 'rxdb/plugins/core'
 import { replicateRxCollection } from 'rxdb/plugins/replication'
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory'
-import type { PullResponseBody } from '../../src/protocol'
+import type { PullResponseBody } from '../../src/core/protocol'
 import { PAGE, pullUrl } from './http'
 
 /**

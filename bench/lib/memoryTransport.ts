@@ -1,6 +1,6 @@
-import { parsePullBody } from '../../src/sync/httpTransport'
-import type { Change, PullRequest, PullResult, Transport } from '../../src/sync/transport'
-import type { PullResponseBody, WireRow } from '../../src/protocol'
+import { parsePullBody } from '../../src/transport/httpTransport'
+import type { Change, PullRequest, PullResult, Transport } from '../../src/core/pullWire'
+import type { PullResponseBody, WireRow } from '../../src/core/protocol'
 
 export interface MemoryTransportOptions {
   /** Serve each page as JSON text and parse it back through the HTTP transport's own validator. */

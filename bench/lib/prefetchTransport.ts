@@ -1,10 +1,11 @@
-import type { PullRequest, PullResult, Transport } from '../../src'
+import type { Transport } from '../../src'
+import type { PullRequest, PullResult } from '../../src/protocol'
 
 /**
  * An experiment, not a feature: wraps a transport so that, when a page says more rows remain, the
  * next page is requested at once, while the engine is still writing this one to Loki and Redux.
  * The engine's next pull (same collection and filter, that checkpoint) takes the answer already on
- * its way. It measures what pipelining the pull loop (src/sync/pull.ts) would save: the client's
+ * its way. It measures what pipelining the pull loop (src/engines/sync/pull.ts) would save: the client's
  * per-page work then overlaps the server's and the network's instead of adding to them.
  */
 export function prefetchTransport(inner: Transport): Transport {

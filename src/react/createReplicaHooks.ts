@@ -1,11 +1,11 @@
 import { useEffect, useMemo } from 'react'
 import { useDispatch, useSelector } from 'react-redux'
 import type { SerializedError } from '@reduxjs/toolkit'
-import type { CollectionConfig, RowsOf } from '../collection'
-import type { Replica } from '../createReplica'
-import type { Filter } from '../protocol'
-import type { SubscriptionStatus } from '../redux/reducer'
-import { canonicalFilter, scopeKey } from '../subscriptions/scope'
+import type { CollectionConfig, RowsOf } from '../core/collection'
+import type { Replica } from '../redux/createReplica'
+import type { Filter } from '../core/protocol'
+import type { SubscriptionStatus } from '../state/reducer'
+import { canonicalFilter, scopeKey } from '../core/scope'
 
 const NO_ROWS: never[] = []
 
@@ -48,11 +48,13 @@ export function createReplicaHooks<Collections extends Record<string, Collection
       // The canonical filter changes only when the scope does, so effects and selectors stay put.
       const scope = useMemo(() => ({ collection, filter: canonicalFilter(filter) }), [key])
       useEffect(() => {
-        dispatch(replica.actions.subscribe(scope))
+        // Each mount is one subscriber, with an id of its own: its unsubscribe releases exactly
+        // its registration, whatever other components subscribed to the same scope.
+        const { meta } = dispatch(replica.actions.subscribe(scope))
         // Unsubscribe a task later: StrictMode's unmount-remount then re-subscribes first, and the
         // reference count never touches zero, so no second sync loop starts.
         return () => {
-          setTimeout(() => dispatch(replica.actions.unsubscribe(scope)), 0)
+          setTimeout(() => dispatch(replica.actions.unsubscribe(scope, meta.subscriberId)), 0)
         }
       }, [dispatch, scope])
       // An unconfigured collection renders no rows; the subscribe above puts its error in state.

@@ -1,4 +1,4 @@
-import type { ErrorBody, ErrorCode } from '../protocol.js'
+import type { ErrorBody, ErrorCode } from '../core/protocol.js'
 
 /**
  * An error that becomes a 4xx/5xx answer with a JSON body `{ error: { code, message } }`.

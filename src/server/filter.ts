@@ -1,4 +1,4 @@
-import type { JsonPrimitive } from '../protocol.js'
+import type { JsonPrimitive } from '../core/protocol.js'
 import { ReplicaError, badFilter, badRequest, preview } from './errors.js'
 import { fitsInteger } from './tables.js'
 import type { Clause, ColumnKind, IntegerRange, ScopeValue, TableInfo } from './types.js'

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { ErrorBody } from '../protocol.js'
+import type { ErrorBody } from '../core/protocol.js'
 import { ReplicaError, tooLarge } from './errors.js'
 import { checkCollectionsConfig } from './config-check.js'
 import { cursorCodec } from './cursor.js'

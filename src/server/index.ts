@@ -27,4 +27,4 @@ export {
 export type { ExampleContact, ExampleDataOptions, ExampleNote, ExampleProject, PgQueryable } from './example-data.js'
 export type { CollectionConfig, CollectionsConfig, ReplicaSource, Scope, TableChanges, TableInfo } from './types.js'
 export type { CurrentRow, MutationDecision, MutationPlan } from './push-plan.js'
-export type { MutationOp, MutationResult, PushErrorCode, PushRequestBody, PushResponseBody, WireMutation } from '../writes/wire.js'
+export type { MutationOp, MutationResult, PushErrorCode, PushRequestBody, PushResponseBody, WireMutation } from '../core/pushWire.js'

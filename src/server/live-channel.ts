@@ -2,7 +2,7 @@ import { ReplicaError, badRequest, busy } from './errors.js'
 import { authorizeCollection, type Context, type ReplicaRequest } from './context.js'
 import { createPokeHub, type PokeBatch } from './poke-hub.js'
 import { visibleValues } from './poke-scope.js'
-import type { JsonPrimitive } from '../protocol.js'
+import type { JsonPrimitive } from '../core/protocol.js'
 import type { Clause, TableChanges, TableInfo } from './types.js'
 
 /**

@@ -1,4 +1,4 @@
-import type { JsonPrimitive } from '../protocol.js'
+import type { JsonPrimitive } from '../core/protocol.js'
 
 /** The tracked fields of one row, before or after a write. */
 export type RowImage = Readonly<Record<string, JsonPrimitive>>

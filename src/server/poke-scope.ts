@@ -1,4 +1,4 @@
-import type { JsonPrimitive } from '../protocol.js'
+import type { JsonPrimitive } from '../core/protocol.js'
 import type { RowImage } from './poke-hub.js'
 import type { Clause, ColumnKind, ScopeValue, TableInfo } from './types.js'
 

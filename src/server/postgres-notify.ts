@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg'
-import type { JsonPrimitive } from '../protocol.js'
+import type { JsonPrimitive } from '../core/protocol.js'
 import type { TableChanges } from './types.js'
 
 type Image = Record<string, JsonPrimitive>

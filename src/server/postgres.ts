@@ -2,13 +2,13 @@ import type { Pool, PoolClient } from 'pg'
 import { createHash } from 'node:crypto'
 import { loadDriver } from './drivers.js'
 import { countStatement, currentRowStatement, heldBackStatement, inScopeStatement, pullStatement, rowJsonSql, seedStatements, writeStatement, type Statement } from './queries.js'
-import { digestStatement } from './digest.js'
+import { digestStatement, reachStatement, reachedVersion } from './digest.js'
 import { boundedDigest } from './scan-budget.js'
 import { busy } from './errors.js'
 import { installPostgresSql } from './postgres-schema.js'
 import { listenForChanges } from './postgres-notify.js'
 import { MUTATIONS_TABLE, constraintRejected, idReused, isInputError, outOfScope, type CurrentRow } from './push-plan.js'
-import type { MutationResult } from '../writes/wire.js'
+import type { MutationResult } from '../core/pushWire.js'
 import { lit, q, type Dialect } from './sql.js'
 import { memoizePrepare, resolveTable } from './tables.js'
 import type { CollectionsConfig, ReplicaSource, ScanBudget, TableInfo } from './types.js'
@@ -57,6 +57,7 @@ export function postgresDialect(schema: string | undefined): Dialect {
     // The horizon is taken in the same statement (same snapshot) as the rows it guards.
     readPrefix: 'WITH h AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS x) ',
     servable: (col) => `${col} < (SELECT x FROM h)`,
+    horizon: '((SELECT x FROM h) - 1)',
   }
 }
 
@@ -162,12 +163,13 @@ export function postgresSource(options: PostgresSourceOptions): ReplicaSource & 
       // hash each chunk synchronously).
       const st = digestStatement(d, plan)
       return bounded(budget, async (client) => {
+        const version = reachedVersion(plan.upTo, (await run(reachStatement(d, plan), client))[0]!)
         await client.query(`DECLARE replica_digest NO SCROLL CURSOR FOR ${st.sql}`, st.params)
         const acc = boundedDigest(budget.maxRows)
         for (;;) {
           const { rows } = await client.query<unknown[]>({ text: `FETCH ${DIGEST_CHUNK} FROM replica_digest`, rowMode: 'array' })
           acc.add(rows)
-          if (rows.length < DIGEST_CHUNK) return acc.result()
+          if (rows.length < DIGEST_CHUNK) return { ...acc.result(), version }
         }
       })
     },

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
-import type { JsonPrimitive } from '../protocol.js'
-import type { MutationResult, PushErrorCode } from '../writes/wire.js'
+import type { JsonPrimitive } from '../core/protocol.js'
+import type { MutationResult, PushErrorCode } from '../core/pushWire.js'
 import { ReplicaError, badRequest, preview, tooLarge } from './errors.js'
 import { scopeClauses } from './filter.js'
 import { json, type Context, type ReplicaAnswer, type ReplicaRequest } from './context.js'

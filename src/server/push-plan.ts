@@ -1,4 +1,4 @@
-import type { MutationResult } from '../writes/wire.js'
+import type { MutationResult } from '../core/pushWire.js'
 import type { Clause, WriteOp } from './types.js'
 
 /** The row a pushed mutation finds, read (and in PostgreSQL locked) inside its transaction. */

@@ -111,23 +111,30 @@ export function countStatement(d: Dialect, plan: PullPlan, cap: number): Stateme
 }
 
 /**
- * Whether the scope has changes after `plan.after` that a pull did not serve: the pull's branches
- * without the horizon bound. Run after a pull that reached the end, in a later snapshot; changes
- * after a cursor never disappear (every later write has a larger version), so "none" holds for
- * the pull's snapshot too.
+ * The version of the first change of the scope after `plan.after` in each branch (live and
+ * soft-deleted rows, log entries), NULL where there is none: the pull's branches without the
+ * horizon bound, so committed changes the horizon holds back count too. In index order: an EXISTS
+ * is planned as a scan that may read the whole table when (as is usual) nothing matches.
  */
-export function heldBackStatement(d: Dialect, plan: PullPlan): Statement {
+export function firstChangeSql(d: Dialect, plan: PullPlan, params: Params): { rows: string; log: string } {
   const t = plan.table
   const everything: Dialect = { ...d, servable: () => null }
+  const order = `ORDER BY ${q(VERSION_COL)}, ${q(t.primaryKey)} LIMIT 1`
+  return {
+    rows: `(SELECT ${q(VERSION_COL)} FROM ${d.table(t.table)}${rowsWhere(everything, plan, params)} ${order})`,
+    log: `(SELECT ${q(VERSION_COL)} FROM ${d.table(t.table + LOG_SUFFIX)}${logWhere(everything, plan, params)} ${order})`,
+  }
+}
+
+/**
+ * Whether the scope has changes after `plan.after` that a pull did not serve. Run after a pull
+ * that reached the end, in a later snapshot; changes after a cursor never disappear (every later
+ * write has a larger version), so "none" holds for the pull's snapshot too.
+ */
+export function heldBackStatement(d: Dialect, plan: PullPlan): Statement {
   const params = new Params(d)
-  const pk = q(t.primaryKey)
-  const v = q(VERSION_COL)
-  // The first change after the cursor, in index order: an EXISTS is planned as a scan that may read
-  // the whole table when (as is usual) nothing matches.
-  const sql =
-    `SELECT (SELECT 1 FROM ${d.table(t.table)}${rowsWhere(everything, plan, params)} ORDER BY ${v}, ${pk} LIMIT 1) IS NOT NULL ` +
-    `OR (SELECT 1 FROM ${d.table(t.table + LOG_SUFFIX)}${logWhere(everything, plan, params)} ORDER BY ${v}, ${pk} LIMIT 1) IS NOT NULL AS held`
-  return { sql, params: params.values }
+  const first = firstChangeSql(d, plan, params)
+  return { sql: `SELECT ${first.rows} IS NOT NULL OR ${first.log} IS NOT NULL AS held`, params: params.values }
 }
 
 /** The 2015 endpoints: live rows ordered `updated_at asc, id asc`, without our bookkeeping columns. */

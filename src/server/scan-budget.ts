@@ -1,4 +1,4 @@
-import { digestAccumulator, type Digest } from '../sync/digestHash.js'
+import { digestAccumulator, type Digest } from '../core/digestHash.js'
 import { tooLarge } from './errors.js'
 
 /** A digest fed chunk by chunk that refuses (413) once it has read more rows than `maxRows`. */

@@ -1,4 +1,4 @@
-import type { JsonPrimitive } from '../protocol.js'
+import type { JsonPrimitive } from '../core/protocol.js'
 import type { Clause, ScopeValue } from './types.js'
 
 /**
@@ -43,6 +43,11 @@ export interface Dialect {
   readonly readPrefix: string
   /** Extra condition on `_version` for rows that may be served now, or null (SQLite: all committed rows). */
   servable(versionColumn: string): string | null
+  /**
+   * An expression for the highest version at or below which every version is final: no write
+   * still open or yet to come takes one. Usable after {@link readPrefix}.
+   */
+  readonly horizon: string
 }
 
 /** Collects bound parameters and hands out placeholders in order. */

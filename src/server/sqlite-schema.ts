@@ -14,7 +14,8 @@ import type { TableInfo } from './types.js'
  */
 
 export const CLOCK = '_replica_clock'
-const clockValue = `(SELECT v FROM ${q(CLOCK)} WHERE id = 0)`
+/** The clock's value: the last version taken. Every version up to it is committed (or never will be). */
+export const clockValue = `(SELECT v FROM ${q(CLOCK)} WHERE id = 0)`
 const bump = `UPDATE ${q(CLOCK)} SET v = v + 1 WHERE id = 0;`
 
 export function installSqlite(db: Database, t: TableInfo, pkType: string): void {

@@ -1,13 +1,13 @@
 import type { Database, Statement as SqliteStatement } from 'better-sqlite3'
-import type { JsonPrimitive } from '../protocol.js'
+import type { JsonPrimitive } from '../core/protocol.js'
 import { loadDriver } from './drivers.js'
 import { countStatement, currentRowStatement, inScopeStatement, pullStatements, rowJsonSql, seedStatements, writeStatement, type Statement } from './queries.js'
-import { digestStatement } from './digest.js'
+import { digestStatement, reachStatement, reachedVersion } from './digest.js'
 import { chunkedDigest } from './sqlite-scan.js'
-import { CLOCK, installSqlite } from './sqlite-schema.js'
+import { CLOCK, clockValue, installSqlite } from './sqlite-schema.js'
 import { sqliteWatcher } from './sqlite-watch.js'
 import { MUTATIONS_TABLE, constraintRejected, idReused, isInputError, outOfScope, type CurrentRow } from './push-plan.js'
-import type { MutationResult } from '../writes/wire.js'
+import type { MutationResult } from '../core/pushWire.js'
 import type { WriteOp } from './types.js'
 import { q, lit, type Dialect } from './sql.js'
 import { memoizePrepare, resolveTable } from './tables.js'
@@ -50,6 +50,7 @@ export const sqliteDialect: Dialect = {
   jsonTrue: `json('true')`,
   readPrefix: '',
   servable: () => null,
+  horizon: clockValue,
 }
 
 /** SQLite's order of keys: numbers before text, numbers by value, text by bytes (BINARY collation). */
@@ -148,7 +149,8 @@ export function sqliteSource(options: SqliteSourceOptions): ReplicaSource & { re
     // One writer at a time, and readers see every committed write: nothing is ever held back.
     heldBack: async () => false,
     async digest(plan, budget) {
-      return chunkedDigest(prepared, plan.table, digestStatement(sqliteDialect, plan), budget)
+      const reach = () => reachedVersion(plan.upTo, rows(reachStatement(sqliteDialect, plan))[0]!)
+      return chunkedDigest(db, prepared, plan.table, digestStatement(sqliteDialect, plan), budget, reach)
     },
     async seedPage(plan) {
       const { page, count } = seedStatements(sqliteDialect, plan)

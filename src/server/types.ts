@@ -1,5 +1,5 @@
-import type { Filter, JsonPrimitive } from '../protocol.js'
-import type { MutationResult } from '../writes/wire.js'
+import type { Filter, JsonPrimitive } from '../core/protocol.js'
+import type { MutationResult } from '../core/pushWire.js'
 import type { MutationPlan } from './push-plan.js'
 
 /**
@@ -182,10 +182,11 @@ export interface ReplicaSource {
    */
   heldBack(plan: PullPlan): Promise<boolean>
   /**
-   * Count and order-independent hash of the live rows a digest covers (docs/protocol.md, "Digest").
+   * Count and order-independent hash of the live rows a digest covers, and the version up to which
+   * they are all the scope has (docs/protocol.md, "Digest"), read in one snapshot.
    * Over `budget.maxRows` rows: `413 too_large`; over `budget.timeoutMs`: `503 busy`.
    */
-  digest(plan: DigestPlan, budget: ScanBudget): Promise<{ count: number; hash: number }>
+  digest(plan: DigestPlan, budget: ScanBudget): Promise<{ count: number; hash: number; version: number }>
   seedPage(plan: SeedPlan, budget: ScanBudget): Promise<{ json: string[]; last: [string, string | number] | null; count: number | null }>
   /** Run one write; `via` is an optional connection/transaction of the driver (pg `PoolClient`). */
   write(table: TableInfo, op: WriteOp, via?: unknown): Promise<Record<string, unknown> | null>

@@ -1,4 +1,4 @@
-import type { JsonPrimitive, Key } from '../protocol.js'
+import type { JsonPrimitive, Key } from '../core/protocol.js'
 import { ReplicaError, badRequest } from './errors.js'
 import { checkCollectionsConfig } from './config-check.js'
 import { DELETED_COL, VERSION_COL } from './sql.js'

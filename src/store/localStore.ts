@@ -1,7 +1,7 @@
 import type Loki from 'lokijs'
-import { ReplicaError } from '../errors'
-import type { Filter, Key, Version } from '../protocol'
-import type { Change, Checkpoint, Row } from '../sync/transport'
+import { ReplicaError } from '../core/errors'
+import type { Filter, Key, Version } from '../core/protocol'
+import type { Change, Checkpoint, Row } from '../core/pullWire'
 import { openDatabase } from './openDatabase'
 import type { SetAsideReport } from './openDatabase'
 import { onPageHidden } from './pageLifecycle'
@@ -9,20 +9,20 @@ import type { Loaded, Persistence, SetAsideReason } from './persistence'
 import { FORMAT_VERSION, META } from './format'
 import type { StorageRole } from './webLock'
 import { createSaveQueue } from './saveQueue'
-import { compareVersions } from './versions'
+import { compareVersions } from '../core/versions'
 import { createRepairSession } from './repairSession'
 import { holdRow, lastChangePerKey } from './rows'
 import { TOMBSTONES, tombstoneMemory } from './tombstones'
 import { createVouching } from './vouching'
 import type { TombstoneDoc, TombstoneMemory } from './tombstones'
 import type { Collection, StoredRow } from './rows'
-import { matchesFilter } from '../subscriptions/scope'
-import { newId } from '../writes/ids'
-import { createOutboxStore, OUTBOX } from '../writes/outboxStore'
-import type { LocalWriteOutcome, OutboxStore } from '../writes/outboxStore'
-import type { OutboxEntry } from '../writes/types'
-import { digestAccumulator } from '../sync/digestHash'
-import type { Digest } from '../sync/digestHash'
+import { matchesFilter } from '../core/scope'
+import { newId } from '../core/ids'
+import { createOutboxStore, OUTBOX } from './outboxStore'
+import type { LocalWriteOutcome, OutboxStore } from './outboxStore'
+import type { OutboxEntry } from '../core/writeTypes'
+import { digestAccumulator } from '../core/digestHash'
+import type { Digest } from '../core/digestHash'
 
 /** A subscription as the local store keeps it, next to the data it brought. */
 export interface StoredSubscription {
@@ -124,7 +124,7 @@ export interface LocalStore {
    * The digest (docs/protocol.md, "Digest") of the rows a subscription answers for: those it holds,
    * and those matching its filter that no running stream holds and no pending write covers (it
    * shows them, and nobody else vouches for them), with the version held; given `upTo`, only rows
-   * held at or below that version, as the server's digest covers only rows up to the cursor.
+   * held at or below that version, as the server's digest reaches only that far (its `version`).
    * Undefined for an unknown subscription.
    */
   digest(key: string, options?: { upTo?: Version }): Digest | undefined

@@ -1,5 +1,5 @@
 import Loki from 'lokijs'
-import { ReplicaError } from '../errors'
+import { ReplicaError } from '../core/errors'
 import { describeFormatProblem, FORMAT_VERSION, META } from './format'
 import type { MetaDoc } from './format'
 import type { Persistence, SetAsideReason, StorageConnection } from './persistence'

@@ -1,11 +1,11 @@
-import { ReplicaError } from '../errors'
-import type { Version } from '../protocol'
-import type { Checkpoint, Row } from '../sync/transport'
+import { ReplicaError } from '../core/errors'
+import type { Version } from '../core/protocol'
+import type { Checkpoint, Row } from '../core/pullWire'
 import type { AppliedPage, RepairSession, StoredSubscription } from './localStore'
 import { holdRow, lastChangePerKey } from './rows'
 import type { Collection, StoredRow } from './rows'
 import type { TombstoneMemory } from './tombstones'
-import { compareVersions } from './versions'
+import { compareVersions } from '../core/versions'
 
 /** What a repair needs of the local store it runs in. */
 export interface RepairContext {

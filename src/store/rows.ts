@@ -1,8 +1,8 @@
 import type Loki from 'lokijs'
-import type { Version } from '../protocol'
-import type { Change, Row } from '../sync/transport'
+import type { Version } from '../core/protocol'
+import type { Change, Row } from '../core/pullWire'
 import type { TombstoneMemory } from './tombstones'
-import { compareVersions } from './versions'
+import { compareVersions } from '../core/versions'
 
 export type Collection<T extends object> = Loki.Collection<T>
 

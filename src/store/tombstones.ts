@@ -1,6 +1,6 @@
 import type Loki from 'lokijs'
-import type { Version } from '../protocol'
-import { compareVersions } from './versions'
+import type { Version } from '../core/protocol'
+import { compareVersions } from '../core/versions'
 
 /** The Loki collection of tombstone versions, saved with the data. */
 export const TOMBSTONES = '_replica_tombstones'

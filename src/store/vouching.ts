@@ -1,11 +1,11 @@
 import type Loki from 'lokijs'
-import type { Key, Version } from '../protocol'
-import { matchesFilter } from '../subscriptions/scope'
+import type { Key, Version } from '../core/protocol'
+import { matchesFilter } from '../core/scope'
 import type { AppliedPage, StoredSubscription } from './localStore'
 import type { Collection, StoredRow } from './rows'
 import { rememberedTombstones } from './tombstones'
 import type { TombstoneDoc, TombstoneMemory } from './tombstones'
-import { compareVersions } from './versions'
+import { compareVersions } from '../core/versions'
 
 /**
  * Who vouches for a stored row (docs/protocol.md, "Client semantics"): the running streams that

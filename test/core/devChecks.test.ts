@@ -105,7 +105,7 @@ describe('replica.devTools: what Redux DevTools shows', () => {
   it('shows a page as counts and passes other actions through', async () => {
     const app = appStore(600)
     await syncNotes(app)
-    const page = app.actions.find((a) => a.type === app.replica.actions.pageApplied.type)!
+    const page = app.actions.find((a) => a.type === app.replica.internalActions.pageApplied.type)!
     expect(app.replica.devTools.actionSanitizer(page, 0)).toEqual({
       type: 'replica/pageApplied',
       payload: expect.objectContaining({ collection: 'note', upserted: '250 rows', removed: '0 keys', received: 250 }),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { applyEntityChanges, emptyEntityState, entityById, SHARD_COUNT, shardOf } from '../../src/redux/entityState'
-import { buildCollectionSelectors } from '../../src/redux/selectors'
-import type { EntityState } from '../../src/redux/entityState'
+import { applyEntityChanges, emptyEntityState, entityById, SHARD_COUNT, shardOf } from '../../src/state/entityState'
+import { buildCollectionSelectors } from '../../src/state/selectors'
+import type { EntityState } from '../../src/state/entityState'
 
 type Row = { id: number; project_id: number }
 const keyOf = (row: Row) => row.id

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { memoryPersistence } from '../../src'
-import type { Change } from '../../src'
+import type { Change } from '../../src/protocol'
 import { openLocalStore } from '../../src/store/localStore'
 
 const collections = { note: { primaryKey: 'id' } }

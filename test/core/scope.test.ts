@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { canonicalFilter, describeFilterProblem, matchesFilter, scopeKey } from '../../src/subscriptions/scope'
+import { canonicalFilter, describeFilterProblem, matchesFilter, scopeKey } from '../../src/core/scope'
 
 describe('a subscription\'s identity', () => {
   it('does not depend on key order, IN order or duplicates', () => {

@@ -13,17 +13,17 @@ describe('a subscription\'s status in state', () => {
   it('counts what arrived, and estimates what remains between the server\'s counts', () => {
     const state = run(
       replica.actions.subscribe(scope),
-      replica.actions.syncStarted({ key }),
-      replica.actions.pageApplied({ key, collection: 'note', upserted: [], removed: [], received: 250, remaining: 750 }),
-      replica.actions.pageApplied({ key, collection: 'note', upserted: [], removed: [], received: 250 }),
+      replica.internalActions.syncStarted({ key }),
+      replica.internalActions.pageApplied({ key, collection: 'note', upserted: [], removed: [], received: 250, remaining: 750 }),
+      replica.internalActions.pageApplied({ key, collection: 'note', upserted: [], removed: [], received: 250 }),
     )
     expect(state.subscriptions[key]).toMatchObject({ status: 'syncing', received: 500, remaining: 500 })
   })
 
   it('is synced, with a time, when the pull reaches the end, and carries a serialized error on failure', () => {
-    const synced = run(replica.actions.subscribe(scope), replica.actions.syncSucceeded({ key, at: '2026-11-28T09:00:00.000Z' }))
+    const synced = run(replica.actions.subscribe(scope), replica.internalActions.syncSucceeded({ key, at: '2026-11-28T09:00:00.000Z' }))
     expect(synced.subscriptions[key]).toMatchObject({ status: 'synced', lastSyncedAt: '2026-11-28T09:00:00.000Z' })
-    const failed = run(replica.actions.subscribe(scope), replica.actions.syncFailed({ key, error: { name: 'ReplicaError', message: 'no', code: 'http' } }))
+    const failed = run(replica.actions.subscribe(scope), replica.internalActions.syncFailed({ key, error: { name: 'ReplicaError', message: 'no', code: 'http' } }))
     expect(failed.subscriptions[key]).toMatchObject({ status: 'error', error: { message: 'no', code: 'http' } })
   })
 

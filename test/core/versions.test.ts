@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { compareVersions } from '../../src/store/versions'
+import { compareVersions } from '../../src/core/versions'
 
 describe('ordering versions', () => {
   it('orders numbers numerically', () => {

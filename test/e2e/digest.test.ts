@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
-import { collection, createFocusManager, createOnlineManager, createReplica, httpTransport, memoryPersistence, ReplicaError } from '../../src'
-import type { Persistence, ReplicaEvent, Transport } from '../../src'
+import { collection, createFocusManager, createOnlineManager, createReplica, httpPushTransport, httpTransport, memoryPersistence, ReplicaError } from '../../src'
+import type { Persistence, PushTransport, ReplicaEvent, Transport } from '../../src'
 import { createReplicaHandler, createReplicaWriter, exampleCollections, seedExampleData, sqliteSource } from '../../src/server'
 import type { ExampleNote, ReplicaWriter } from '../../src/server'
 import { SECRET, serve, tempDir } from '../server/helpers'
@@ -22,7 +22,9 @@ async function setup(notes = 600) {
   const db = new Database(tmp.file('server.db'))
   seedExampleData(db, { projects: 2, contacts: 20, notes })
   const source = sqliteSource({ db })
-  const handler = createReplicaHandler({ source, collections: exampleCollections, authorize: () => ({}), basePath: '/replica', cursorSecret: SECRET })
+  // Notes are writable here, so that a client's push answers can store rows too.
+  const collections = { ...exampleCollections, note: { ...exampleCollections.note, writable: ['body', 'project_id'] } }
+  const handler = createReplicaHandler({ source, collections, authorize: () => ({}), basePath: '/replica', cursorSecret: SECRET })
   await handler.ready()
   const server = await serve(handler)
   const writer: ReplicaWriter = createReplicaWriter({ source, collections: exampleCollections })
@@ -66,13 +68,14 @@ function instrumented(inner: Transport) {
   return { transport, counts, beforeDigest: (hook: () => unknown) => beforeDigest.push(hook) }
 }
 
-function client(transport: Transport, options: { persistence?: Persistence; pageSize?: number } = {}) {
+function client(transport: Transport, options: { persistence?: Persistence; pageSize?: number; push?: PushTransport } = {}) {
   let clock = Date.UTC(2026, 0, 1)
   const events: ReplicaEvent[] = []
   const focusManager = createFocusManager({ setEventListener: () => undefined })
   const replica = createReplica({
     collections: { note: collection<ExampleNote>() },
     transport,
+    ...(options.push ? { push: options.push } : {}),
     persistence: options.persistence ?? memoryPersistence(),
     pageSize: options.pageSize ?? 250,
     pollingInterval: 0,
@@ -328,5 +331,44 @@ describe('digest check against the reference server', () => {
     await plain.subscribe({ project_id: 1 })
     await plain.later((e) => e.filter((x) => x.type === 'synced').length === 2)
     expect(plain.events.filter((e) => e.type.startsWith('digest'))).toEqual([])
+  })
+})
+
+describe('the digest covers every version the client can hold', () => {
+  it('a row a push answer stored above a quiet subscription\'s cursor, then lost by the server, is found and removed within one interval', async () => {
+    const server = await setup()
+    const url = server.url
+    const inner = httpPushTransport({ url })
+    let lose: number | undefined
+    // The push is applied, and before its answer arrives the server loses the row without a trace
+    // (row and log entry): no pull can ever pass a version of it.
+    const push: PushTransport = {
+      async push(request) {
+        const answer = await inner.push(request)
+        if (lose !== undefined) server.db.transaction(() => {
+          server.db.prepare('DELETE FROM notes WHERE id = ?').run(lose)
+          server.db.prepare('DELETE FROM notes__replica_log WHERE id = ?').run(lose)
+        })()
+        return answer
+      },
+    }
+    const c = client(httpTransport({ url }), { push })
+    await c.subscribe({ project_id: 1 })
+    const id = server.serverRows('project_id = 1')[7]!.id as number
+    lose = id
+    c.store.dispatch(c.replica.actions.save({ collection: 'note', row: { id, body: 'edited, then lost' } }))
+    await waitFor(c.store, (s) => c.replica.selectors.selectPendingWrites(s) === 0 && c.replica.selectors.selectWrites(s).status === 'idle')
+    // The answer's version is above the subscription's cursor, and nothing else happens in its
+    // scope, so the cursor never passes it.
+    const held = c.replica.selectors.note.selectById(c.store.getState(), id)
+    expect(held).toMatchObject({ body: 'edited, then lost' })
+    expect(server.serverRows(`id = ${id}`)).toEqual([])
+
+    await c.later((e) => e.some((x) => x.type === 'digestChecked'))
+    expect(c.of('digestChecked')[0]).toMatchObject({ key: P1, match: false, round: 1 })
+    await waitUntil(() => c.of('digestRepaired').length > 0)
+    expect(c.of('digestRepaired')).toEqual([{ type: 'digestRepaired', key: P1, upserted: 0, removed: 1 }])
+    expect(c.replica.selectors.note.selectById(c.store.getState(), id)).toBeUndefined()
+    expect(c.held()).toEqual(server.serverRows('project_id = 1'))
   })
 })

@@ -69,7 +69,13 @@ ${scriptBody}
 export const consumerTs = `import { configureStore } from '@reduxjs/toolkit'
 import { collection, createReplica, httpTransport, memoryPersistence } from 'redux-replica'
 import type { SubscriptionState } from 'redux-replica'
+import { fnv1a32 } from 'redux-replica/protocol'
+import type { PullResult, Transport } from 'redux-replica/protocol'
 import { createReplicaHandler, sqliteSource } from 'redux-replica/server'
+
+// A custom transport, typed by the protocol subpath.
+export const emptyTransport: Transport = { pull: async (): Promise<PullResult> => ({ changes: [], checkpoint: null, hasMore: false }) }
+export const hash: number = fnv1a32('note')
 
 interface Note { id: number; project_id: number; body: string }
 

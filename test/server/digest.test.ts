@@ -13,7 +13,7 @@ import {
   type ReplicaWriter,
   type Scope,
 } from '../../src/server/index.js'
-import { digestAccumulator, fnv1a32 } from '../../src/sync/digestHash.js'
+import { digestAccumulator, fnv1a32 } from '../../src/core/digestHash.js'
 import { SECRET, applyRows, get, pgSchema, pullAll, serve, tempDir } from './helpers.js'
 
 // GET <base>/digest: count + order-independent hash of what a client that applied the stream up
@@ -87,6 +87,9 @@ describe('GET /digest on SQLite', () => {
     tmp.remove()
   })
 
+  /** The last version the server took. */
+  const clock = () => db.prepare('SELECT v FROM _replica_clock WHERE id = 0').pluck().get() as number
+
   it('matches the rows a client holds after applying the stream, with deletes and move-outs in it', async () => {
     await writer.remove('note', 10)
     await writer.update('note', 13, { project_id: 2 })
@@ -97,7 +100,7 @@ describe('GET /digest on SQLite', () => {
     applyRows(held, rows)
     const a = await get(digestUrl(server.base, { collection: 'note', filter, cursor }))
     expect(a.status).toBe(200)
-    expect(a.body).toEqual({ ...clientDigest(held), version: cursorVersion(cursor) })
+    expect(a.body).toEqual({ ...clientDigest(held), version: clock() })
     expect(a.body.count).toBe(db.prepare('SELECT count(*) FROM notes WHERE project_id = 1 AND _deleted = 0').pluck().get())
   })
 
@@ -111,7 +114,34 @@ describe('GET /digest on SQLite', () => {
     const { rows, cursor: next } = await pullAll(server.base, 'note', filter, 1000)
     const held = new Map()
     applyRows(held, rows)
-    expect((await get(digestUrl(server.base, { collection: 'note', filter, cursor: next }))).body).toEqual({ ...clientDigest(held), version: cursorVersion(next) })
+    expect((await get(digestUrl(server.base, { collection: 'note', filter, cursor: next }))).body).toEqual({ ...clientDigest(held), version: clock() })
+  })
+
+  it('says how far it reaches: up to the first change of the scope after the cursor, else every version taken', async () => {
+    const filter = { project_id: 2 }
+    const { rows, cursor } = await pullAll(server.base, 'note', filter, 1000)
+    const digest = async () => (await get(digestUrl(server.base, { collection: 'note', filter, cursor }))).body
+    const held = new Map()
+    applyRows(held, rows)
+    // A quiet scope: nothing of it lies between the cursor and the last version taken.
+    expect(await digest()).toEqual({ ...clientDigest(held), version: clock() })
+    const elsewhere = db.prepare('SELECT id FROM notes WHERE project_id = 1 AND _deleted = 0 ORDER BY id LIMIT 1').pluck().get() as number
+    // Writes elsewhere move the clock, and the digest reaches along: the scope is still quiet.
+    await writer.update('note', elsewhere, { body: 'in project 1' })
+    expect(await digest()).toEqual({ ...clientDigest(held), version: clock() })
+    // A change of the scope after the cursor bounds it: the rows up to the change are not all covered.
+    const changed = db.prepare('SELECT id FROM notes WHERE project_id = 2 AND _deleted = 0 ORDER BY id LIMIT 1').pluck().get() as number
+    await writer.update('note', changed, { body: 'in project 2' })
+    const bounded = clock() - 1
+    await writer.update('note', elsewhere, { body: 'in project 1 again' })
+    expect(await digest()).toEqual({ count: held.size - 1, hash: expect.any(Number), version: bounded })
+    // A move-out of the scope (a log entry) bounds it too.
+    const { cursor: next } = await pullAll(server.base, 'note', filter, 1000, cursor)
+    const movedOut = db.prepare('SELECT id FROM notes WHERE project_id = 2 AND _deleted = 0 ORDER BY id LIMIT 1').pluck().get() as number
+    await writer.update('note', movedOut, { project_id: 3 })
+    expect((await get(digestUrl(server.base, { collection: 'note', filter, cursor: next }))).body.version).toBe(clock() - 1)
+    // Never below the cursor's own version.
+    expect((await get(digestUrl(server.base, { collection: 'note', filter, cursor: next }))).body.version).toBeGreaterThanOrEqual(cursorVersion(next))
   })
 
   it('sees a row deleted behind the stream\'s back (its log entry removed too)', async () => {
@@ -124,7 +154,7 @@ describe('GET /digest on SQLite', () => {
     // The stream cannot tell: nothing after the cursor.
     expect((await pullAll(server.base, 'note', filter, 1000, cursor)).rows).toEqual([])
     const after = (await get(digestUrl(server.base, { collection: 'note', filter, cursor }))).body
-    expect(after).toEqual({ count: before.count - 1, hash: (before.hash - fnv1a32(`${id}:${_version}`) + 2 ** 32) % 2 ** 32, version: before.version })
+    expect(after).toEqual({ count: before.count - 1, hash: (before.hash - fnv1a32(`${id}:${_version}`) + 2 ** 32) % 2 ** 32, version: clock() })
   })
 
   it('applies the caller\'s scope: a scoped caller\'s digest counts only its rows', async () => {
@@ -140,7 +170,7 @@ describe('GET /digest on SQLite', () => {
     const { cursor } = await pullAll(server.base, 'contact', {}, 1000)
     const a = await replica.fetch(new Request(`http://x${digestUrl('', { collection: 'contact', cursor })}`))
     expect(a.status).toBe(200)
-    expect(await a.json()).toEqual({ count: 30, hash: expect.any(Number), version: cursorVersion(cursor) })
+    expect(await a.json()).toEqual({ count: 30, hash: expect.any(Number), version: clock() })
   })
 
   describe('hostile input: the pull\'s classes, each a JSON 4xx', () => {
@@ -210,7 +240,9 @@ describe('GET /digest on PostgreSQL', () => {
       applyRows(held, rows)
       const a = await get(digestUrl(server.base, { collection: 'note', filter, cursor }))
       expect(a.status).toBe(200)
-      expect(a.body).toEqual({ ...clientDigest(held), version: cursorVersion(cursor) })
+      // Nothing of the scope after the cursor: it reaches up to the horizon, which is cluster-wide.
+      expect(a.body).toEqual({ ...clientDigest(held), version: expect.any(Number) })
+      expect(a.body.version).toBeGreaterThanOrEqual(cursorVersion(cursor))
     }
   })
 

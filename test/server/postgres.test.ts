@@ -10,8 +10,8 @@ import {
   type ReplicaWriter,
   type Scope,
 } from '../../src/server/index.js'
-import { collection, createFocusManager, createOnlineManager, createReplica, httpTransport, memoryPersistence } from '../../src'
-import type { ReplicaEvent } from '../../src'
+import { collection, createFocusManager, createOnlineManager, createReplica, httpPushTransport, httpTransport, memoryPersistence } from '../../src'
+import type { PushTransport, ReplicaEvent } from '../../src'
 import { makeStore, waitFor } from '../fixtures/store'
 import { todoCollections } from '../writes/serverFixture'
 import type { Todo } from '../writes/harness'
@@ -326,13 +326,14 @@ afterAll(async () => {
   await todoDb?.drop()
 })
 
-function todoClient() {
+function todoClient(push?: PushTransport) {
   let clock = Date.UTC(2026, 0, 1)
   const events: ReplicaEvent[] = []
   const focusManager = createFocusManager({ setEventListener: () => undefined })
   const replica = createReplica({
     collections: { todo: collection<Todo>() },
     transport: httpTransport({ url: `${todoHttp.base}/replica` }),
+    ...(push ? { push } : {}),
     persistence: memoryPersistence(),
     pollingInterval: 0,
     digestInterval: DIGEST_INTERVAL,
@@ -370,13 +371,13 @@ function todoClient() {
  * Runs `during` while another connection holds a transaction open (with a transaction id): every
  * pull stops below it, so changes committed meanwhile are held back until it ends.
  */
-async function withSlowTransaction(during: () => Promise<void>) {
+async function withSlowTransaction(during: (xid: number) => Promise<void>) {
   const slow = new pg.Client({ connectionString: PG_URL })
   await slow.connect()
   try {
     await slow.query('BEGIN')
-    await slow.query('SELECT pg_current_xact_id()')
-    await during()
+    const { rows } = await slow.query<{ xid: string }>('SELECT pg_current_xact_id()::text AS xid')
+    await during(Number(rows[0]!.xid))
   } finally {
     await slow.query('COMMIT').catch(() => {})
     await slow.end()
@@ -429,6 +430,66 @@ describe('PostgreSQL: the client\'s digest check and sweeps with the horizon hel
     })
     await c.later(() => c.todo('r')?.title === 'r, edited')
     expect(c.replica.selectors.todo.selectWhere(c.store.getState(), { list_id: [2, 3] }).map((row) => row.id).sort()).toEqual(['p', 'r'])
+    await c.store.replica.close()
+  })
+
+  it('a digest reaches no further than the horizon: a version a transaction still open may take is never covered', async () => {
+    await tq(`INSERT INTO ${T}.todos (id, list_id, title) VALUES ('q', 6, 'q')`)
+    await pgSettled(tq)
+    const base = `${todoHttp.base}/replica`
+    const filter = { list_id: 6 }
+    const { cursor } = await pullAll(base, 'todo', filter)
+    const digest = async () => (await get(`${base}/digest?collection=todo&filter=${encodeURIComponent(JSON.stringify(filter))}&cursor=${cursor}`)).body
+    let later = 0
+    await withSlowTransaction(async (slow) => {
+      // A later transaction commits (elsewhere): its version is above the open one's.
+      const [written] = await tq(`WITH w AS (INSERT INTO ${T}.todos (id, list_id, title) VALUES ('q2', 7, 'q2') RETURNING _version) SELECT _version::text AS v FROM w`)
+      later = Number(written!.v)
+      expect(later).toBeGreaterThan(slow)
+      const during = await digest()
+      expect(during).toMatchObject({ count: 1 })
+      expect(during.version).toBeLessThan(slow)
+    })
+    await pgSettled(tq)
+    expect((await digest()).version).toBeGreaterThanOrEqual(later)
+  })
+})
+
+describe('PostgreSQL: the client\'s digest covers every version it can hold', () => {
+  it('a row a push answer stored above a quiet subscription\'s cursor, then lost by the server, is found and removed within one interval', async () => {
+    await tq(`INSERT INTO ${T}.todos (id, list_id, title) VALUES ('u', 4, 'u'), ('w', 4, 'w')`)
+    const inner = httpPushTransport({ url: `${todoHttp.base}/replica` })
+    let lose: string | undefined
+    // The push is applied, and before its answer arrives the server loses the row without a trace
+    // (row and log entry): no pull can ever pass a version of it.
+    const push: PushTransport = {
+      async push(request) {
+        const answer = await inner.push(request)
+        if (lose !== undefined) {
+          await tq(`DELETE FROM ${T}.todos WHERE id = $1`, [lose])
+          await tq(`DELETE FROM ${T}.todos__replica_log WHERE id = $1`, [lose])
+        }
+        return answer
+      },
+    }
+    const c = todoClient(push)
+    const scope = { collection: 'todo', filter: { list_id: 4 } }
+    c.store.dispatch(c.replica.actions.subscribe(scope))
+    await c.later(() => c.replica.selectors.todo.selectTotal(c.store.getState()) === 2)
+    lose = 'u'
+    c.store.dispatch(c.replica.actions.save({ collection: 'todo', row: { id: 'u', title: 'edited, then lost' } }))
+    await waitFor(c.store, (s) => c.replica.selectors.selectPendingWrites(s) === 0 && c.replica.selectors.selectWrites(s).status === 'idle')
+    expect(c.todo('u')).toMatchObject({ title: 'edited, then lost' })
+    expect(await tq(`SELECT id FROM ${T}.todos WHERE id = 'u'`)).toEqual([])
+    // Every transaction older than the push has ended: the horizon has passed its version.
+    await pgSettled(tq)
+
+    await c.later(() => c.of('digestChecked').length > 0)
+    expect(c.of('digestChecked')[0]).toMatchObject({ key: 'todo:{"list_id":4}', match: false, round: 1 })
+    await c.later(() => c.of('digestRepaired').length > 0)
+    expect(c.of('digestRepaired')).toEqual([{ type: 'digestRepaired', key: 'todo:{"list_id":4}', upserted: 0, removed: 1 }])
+    expect(c.todo('u')).toBeUndefined()
+    expect(c.replica.selectors.todo.selectWhere(c.store.getState(), { list_id: 4 }).map((row) => row.id)).toEqual(['w'])
     await c.store.replica.close()
   })
 })

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { memoryPersistence } from '../../src'
-import type { Change } from '../../src'
+import type { Change } from '../../src/protocol'
 import { openLocalStore } from '../../src/store/localStore'
-import { digestAccumulator } from '../../src/sync/digestHash'
+import { digestAccumulator } from '../../src/core/digestHash'
 
 // The local store's half of the digest check: its digest of a subscription, and the repair
 // session (a pull from the beginning that leaves the view and the cursor alone until its end).

@@ -60,6 +60,40 @@ describe('staying live', () => {
     await h.close()
   })
 
+  // Each subscribe action carries meta.subscriberId; the unsubscribe naming it releases that
+  // subscriber's registration, even when it passes other options than it subscribed with.
+  for (const leavesFirst of ['fast', 'slow'] as const) {
+    it(`two subscribers with their own polling intervals: the ${leavesFirst} one unsubscribing by id releases its own interval`, async () => {
+      const h = liveReplica(server, { pollingInterval: 60_000 })
+      const fast = h.store.dispatch(h.replica.actions.subscribe({ ...notes, pollingInterval: 1_000 }))
+      const slowSub = h.store.dispatch(h.replica.actions.subscribe({ ...notes, pollingInterval: 30_000 }))
+      expect(fast.meta.subscriberId).not.toBe(slowSub.meta.subscriberId)
+      await advanceUntil(() => h.statusOf(notes).status === 'synced')
+      await advance(5_000)
+      expect(h.requestsFor('note')).toBe(1 + 5)
+      // Options that match neither registration: only the id says whose it is.
+      const leaving = leavesFirst === 'fast' ? fast : slowSub
+      h.store.dispatch(h.replica.actions.unsubscribe(notes, leaving.meta.subscriberId))
+      await advance(1_000) // the wait under way ends on its old schedule
+      const after = h.requestsFor('note')
+      await advance(29_000)
+      if (leavesFirst === 'fast') {
+        expect(h.requestsFor('note')).toBe(after) // the slow subscriber's 30 s now
+        await advance(1_000)
+        expect(h.requestsFor('note')).toBe(after + 1)
+      } else {
+        expect(h.requestsFor('note')).toBe(after + 29) // the fast subscriber's 1 s still
+      }
+      const staying = leavesFirst === 'fast' ? slowSub : fast
+      h.store.dispatch(h.replica.actions.unsubscribe(notes, staying.meta.subscriberId))
+      expect(h.statusOf(notes).status).toBe('idle')
+      const stopped = h.requestsFor('note')
+      await advance(120_000)
+      expect(h.requestsFor('note')).toBe(stopped)
+      await h.close()
+    })
+  }
+
   it('a focus event triggers a pull at once', async () => {
     const h = liveReplica(server, { tables: { note: rows(2), contact: [] }, pollingInterval: 0 })
     h.store.dispatch(h.replica.actions.subscribe(notes))

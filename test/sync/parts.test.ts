@@ -1,10 +1,11 @@
 import { describe, expect, it, vi } from 'vitest'
-import { ReplicaError, createOnlineManager, parseRetryAfter } from '../../src'
+import { ReplicaError, createOnlineManager } from '../../src'
+import { parseRetryAfter } from '../../src/protocol'
 import type { ReplicaState } from '../../src'
-import { buildSyncSelectors } from '../../src/redux/syncSelectors'
-import { backoff } from '../../src/sync/backoff'
-import { classifyFailure } from '../../src/sync/failures'
-import { createLimiter } from '../../src/sync/limiter'
+import { buildSyncSelectors } from '../../src/state/syncSelectors'
+import { backoff } from '../../src/runtime/backoff'
+import { classifyFailure } from '../../src/runtime/failures'
+import { createLimiter } from '../../src/runtime/limiter'
 
 describe('backoff', () => {
   it('draws uniformly under a ceiling that doubles from baseDelay up to maxDelay', () => {

@@ -1,7 +1,8 @@
 import { http, HttpResponse } from 'msw'
 import type { SetupServer } from 'msw/node'
 import { createFocusManager, createOnlineManager, createReplica, httpPushTransport, httpTransport, memoryPersistence } from '../../src'
-import type { ConflictDecision, ConflictInfo, Persistence, WireMutation } from '../../src'
+import type { ConflictDecision, ConflictInfo, Persistence } from '../../src'
+import type { WireMutation } from '../../src/protocol'
 import { makeStore, waitFor } from '../fixtures/store'
 import { todoServer } from './serverFixture'
 

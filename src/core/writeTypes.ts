@@ -1,0 +1,88 @@
+import type { SerializedError } from '@reduxjs/toolkit'
+import type { Key } from './protocol'
+import type { Row } from './pullWire'
+import type { MutationOp } from './pushWire'
+
+/**
+ * One local write waiting to reach the server, as the outbox (`_replica_outbox`, saved with the
+ * data) keeps it. Writes of one key stay in order; only the first of a key is ever in flight.
+ */
+export interface OutboxEntry {
+  /** The mutation id sent to the server: the idempotency key. A resend carries the same one. */
+  id: string
+  /** Position in the outbox: increasing, never reused. */
+  seq: number
+  collection: string
+  key: Key
+  op: MutationOp
+  /** `upsert`: the whole row as written (what Redux shows while the write is pending). */
+  row?: Row
+  /**
+   * The server version the write is based on (null: the client knows of no row). A later write of
+   * a key gets the version its predecessor produced when the server answers for it.
+   */
+  baseVersion: number | null
+}
+
+/** What `save` carries: a whole row (insert or replace), or a patch of the row held. */
+export type SavePayload =
+  | { collection: string; row: Record<string, unknown> }
+  | { collection: string; key: Key; patch: Record<string, unknown> }
+
+/** What `remove` carries. */
+export interface RemovePayload {
+  collection: string
+  key: Key
+}
+
+/** Rows and keys a write (or a push answer) changed in one collection, for its reducer. */
+export interface CollectionChange {
+  collection: string
+  upserted: Row[]
+  removed: Key[]
+}
+
+/** How many writes of one key are pending now (0: none). */
+export interface PendingCount {
+  collection: string
+  key: Key
+  count: number
+}
+
+/** A write the server refused (or that could not be queued): rolled back, kept in state to show. */
+export interface RejectedWrite {
+  /** The mutation id. */
+  id: string
+  collection: string
+  key?: Key
+  op: MutationOp
+  /** The row the write tried to store (upserts). */
+  row?: Row
+  error: SerializedError
+  /** ISO time. */
+  at: string
+}
+
+/** A conflict the replica resolved. */
+export interface ResolvedConflict {
+  id: string
+  collection: string
+  key: Key
+  /** `server`: the local write was dropped; `client`/`merged`: sent again, based on the server's version. */
+  resolution: 'server' | 'client' | 'merged'
+}
+
+/** What `onConflict` is told: the local write, the server's row as it stands (null: deleted), the mutation. */
+export interface ConflictInfo<T = Row> {
+  /** The row the local write wanted (null for a delete). */
+  local: T | null
+  /** The server's row now (null if it was deleted or never existed). */
+  server: T | null
+  mutation: OutboxEntry
+}
+
+/** What `onConflict` decides: keep the server's row, send the local one again, or send a merged row. */
+export type ConflictDecision<T = Row> = 'server' | 'client' | T
+
+/** The push's health, in state. */
+export type PushStatus = 'idle' | 'pushing' | 'offline' | 'error'
