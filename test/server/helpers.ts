@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import pg from 'pg'
 import { inject } from 'vitest'
 import { createReplicaServer, type ReplicaHandler } from '../../src/server/index.js'
+import { SYSTEM_POSTGRES_URL } from '../services/postgres'
 
 export const SECRET = 'test-secret-0123456789abcdef'
 
@@ -92,8 +93,11 @@ export function applyRows(held: Map<unknown, any>, rows: any[]) {
   }
 }
 
-/** The run's PostgreSQL (test/services/globalSetup.ts): the system's, or one started for the run. */
-export const PG_URL = inject('databaseUrl')
+/**
+ * The run's PostgreSQL (test/services/globalSetup.ts): the system's, or one started for the run.
+ * Outside vitest (`npm run fuzz`), DATABASE_URL or the system's.
+ */
+export const PG_URL = process.env.VITEST ? inject('databaseUrl') : (process.env.DATABASE_URL ?? SYSTEM_POSTGRES_URL)
 
 /** A pool plus a schema of its own, dropped by drop(). */
 export async function pgSchema(prefix: string) {
