@@ -5,7 +5,8 @@
  * requests of idle clients, and the servers' CPU and memory; then the same with polling only.
  *
  * Flags: --clients=1000 --workers=4 --projects=100 --rate=20 (writes/s) --seconds=30
- *        --idle=10 (seconds of no writes, for the idle cost) --poll=30000 --no-polling-run
+ *        --idle=31 (seconds of no writes, for the idle cost: at least one polling interval)
+ *        --poll=30000 --no-polling-run
  * PostgreSQL: REPLICA_PG_URL (default postgres://postgres@127.0.0.1:5432/test).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -27,7 +28,7 @@ const opts = {
   projects: flag('projects', 100),
   rate: flag('rate', 20),
   seconds: flag('seconds', 30),
-  idle: flag('idle', 10),
+  idle: flag('idle', 31),
   poll: flag('poll', 30_000),
   pollingRun: !process.argv.includes('--no-polling-run'),
 }
@@ -130,9 +131,12 @@ async function phase(live: boolean, servers: ServerProcess[], pool: pg.Pool, sch
     max_ms: round(latencies.at(-1) ?? NaN, 1),
     pokes_per_write: round(sumOf(reports, 'pokes') / writes, 2),
     pulls_per_write_per_affected_client: round(sumOf(reports, 'pulls') / delivered, 2),
+    held_back_pulls_per_write_per_affected_client: round(sumOf(reports, 'heldBackPulls') / delivered, 2),
     idle_requests_per_client_s: round((sumOf(idle, 'requests') + sumOf(idle, 'channelOpens')) / opts.clients / opts.idle, 4),
     server_cpu_pct: after.map((a, i) => round((100 * (a.cpuMs - before[i]!.cpuMs)) / busyWindowMs, 1)),
     server_rss_mb: after.map((a) => round(a.rssBytes / 1024 / 1024, 0)),
+    client_cpu_pct: reports.map((r) => round(r.cpuPct as number, 0)),
+    client_rss_mb: reports.map((r) => round((r.rssBytes as number) / 1024 / 1024, 0)),
     ready_s: round(readyMs / 1000, 1),
     nextId: id,
   }
@@ -158,7 +162,7 @@ try {
   console.log(
     table(
       `write-to-Redux, ${opts.clients} clients, 2 servers, ${opts.rate} writes/s`,
-      ['mode', 'p50 ms', 'p95 ms', 'p99 ms', 'delivered', 'pokes/write', 'pulls/write/client', 'idle req/client/s', 'server CPU %', 'server RSS MB'],
+      ['mode', 'p50 ms', 'p95 ms', 'p99 ms', 'delivered', 'pokes/write', 'pulls/write/client', 'idle req/client/s', 'server CPU %', 'server RSS MB', 'client procs CPU %'],
       results.map((r) => [
         r.mode,
         fmt(r.p50_ms),
@@ -170,6 +174,7 @@ try {
         fmt(r.idle_requests_per_client_s, 3),
         r.server_cpu_pct.join(' / '),
         r.server_rss_mb.join(' / '),
+        r.client_cpu_pct.join(' / '),
       ]),
     ),
   )

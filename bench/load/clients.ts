@@ -22,8 +22,10 @@ const pollingInterval = Number(process.env.LOAD_POLL)
 const now = () => performance.timeOrigin + performance.now()
 
 let measuring = false
+let cpuAtMeasure = process.cpuUsage()
+let measuredAt = performance.now()
 const latencies: number[] = []
-const counts = { pulls: 0, pokes: 0, requests: 0, channelOpens: 0 }
+const counts = { pulls: 0, heldBackPulls: 0, pokes: 0, requests: 0, channelOpens: 0 }
 let synced = 0
 let open = 0
 const clients: Array<{ close(): Promise<void> }> = []
@@ -49,6 +51,7 @@ function startClient(i: number) {
         if (measuring) counts.channelOpens++
       }
       if (!measuring) return
+      if (e.type === 'pullStarted' && e.trigger === 'heldBack') counts.heldBackPulls++
       if (e.type === 'pullStarted' && e.trigger !== 'subscribe') counts.pulls++
       else if (e.type === 'poke') counts.pokes++
       else if (e.type === 'requestSent') counts.requests++
@@ -98,8 +101,12 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     latencies.length = 0
     for (const k of Object.keys(counts) as Array<keyof typeof counts>) counts[k] = 0
     measuring = true
+    cpuAtMeasure = process.cpuUsage()
+    measuredAt = performance.now()
   } else if (command === 'report') {
-    process.stdout.write(`${JSON.stringify({ latencies, ...counts })}\n`)
+    const cpu = process.cpuUsage(cpuAtMeasure)
+    const cpuPct = (100 * (cpu.user + cpu.system)) / 1000 / (performance.now() - measuredAt)
+    process.stdout.write(`${JSON.stringify({ latencies, ...counts, cpuPct, rssBytes: process.memoryUsage().rss })}\n`)
   } else if (command === 'quit') {
     measuring = false
     void Promise.allSettled(clients.map((c) => c.close())).then(() => process.exit(0))
