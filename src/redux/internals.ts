@@ -8,6 +8,7 @@ import type { LiveSyncConfig } from '../engines/liveOptions'
 import { safeEmitter } from '../runtime/events'
 import { createLiveRuntime } from '../runtime/liveRuntime'
 import { createSyncEngine } from '../engines/sync/engine'
+import { openAndHydrate } from './hydrate'
 import type { ReplicaHandle, SyncEngine } from '../engines/sync/engine'
 import { createWriteEngine } from '../engines/writes/pushLoop'
 import type { WriteEngine } from '../engines/writes/pushLoop'
@@ -55,15 +56,24 @@ export function createStoreInternals(setup: ReplicaSetup, api: MiddlewareAPI): S
     emit,
   })
   const collections = Object.fromEntries(Object.entries(setup.primaryKeys).map(([name, primaryKey]) => [name, { primaryKey }]))
+  // Nothing is dispatched once the store's replica is closed.
+  let closed = false
+  const dispatch: MiddlewareAPI['dispatch'] = (action) => (closed ? action : api.dispatch(action))
+  const localStore = openAndHydrate(
+    { persistence: setup.persistence, collections, ...(setup.saveInterval === undefined ? {} : { saveInterval: setup.saveInterval }) },
+    setup.actions,
+    dispatch,
+  )
+  // A failed open is reported through state (hydrated with an error); whenHydrated() rejects.
+  localStore.catch(() => {})
   const sync = createSyncEngine(
     {
       actions: setup.actions,
       transport: setup.transport,
-      persistence: setup.persistence,
+      localStore,
       collections,
       pageSize: setup.pageSize,
       now: setup.now,
-      ...(setup.saveInterval === undefined ? {} : { saveInterval: setup.saveInterval }),
       live,
       runtime,
       emit,
@@ -73,7 +83,7 @@ export function createStoreInternals(setup: ReplicaSetup, api: MiddlewareAPI): S
   const writes = createWriteEngine({
     actions: setup.actions,
     dispatch: api.dispatch,
-    localStore: sync.localStore(),
+    localStore,
     collections,
     transport: setup.push,
     live,
@@ -87,6 +97,7 @@ export function createStoreInternals(setup: ReplicaSetup, api: MiddlewareAPI): S
     flush: sync.flush,
     // Both stop at once, synchronously (a push in flight is resent next time, with the same ids).
     close: () => {
+      closed = true
       runtime.dispose()
       return Promise.all([writes.stop(), sync.close()]).then(() => undefined)
     },

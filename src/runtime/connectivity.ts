@@ -37,6 +37,7 @@ interface Waiter {
   release(how: 'online' | 'probe'): void
 }
 
+/** The offline gate. (Long because it is a factory: its length is the short methods of the object it returns, closed over one shared state; splitting it would pass that state around instead.) */
 export function createConnectivity(options: {
   onlineManager: OnlineManager
   timers: Timers

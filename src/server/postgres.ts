@@ -1,17 +1,17 @@
 import type { Pool, PoolClient } from 'pg'
 import { createHash } from 'node:crypto'
 import { loadDriver } from './drivers.js'
-import { countStatement, currentRowStatement, heldBackStatement, inScopeStatement, pullStatement, rowJsonSql, seedStatements, writeStatement, type Statement } from './queries.js'
+import { countStatement, heldBackStatement, pullStatement, rowJsonSql, seedStatements, writeStatement, type Statement } from './queries.js'
+import { applyPostgresMutation } from './postgres-mutation.js'
+import { installPostgresTables } from './postgres-install.js'
 import { digestStatement, reachStatement, reachedVersion } from './digest.js'
 import { boundedDigest } from './scan-budget.js'
 import { busy } from './errors.js'
-import { installPostgresSql } from './postgres-schema.js'
 import { listenForChanges } from './postgres-notify.js'
-import { MUTATIONS_TABLE, constraintRejected, idReused, isInputError, outOfScope, type CurrentRow } from './push-plan.js'
-import type { MutationResult } from '../core/pushWire.js'
+import { MUTATIONS_TABLE } from './push-plan.js'
 import { lit, q, type Dialect } from './sql.js'
-import { memoizePrepare, resolveTable } from './tables.js'
-import type { CollectionsConfig, ReplicaSource, ScanBudget, TableInfo } from './types.js'
+import { memoizePrepare } from './tables.js'
+import type { CollectionsConfig, ReplicaSource, ScanBudget } from './types.js'
 
 /** Options of {@link postgresSource}. */
 export interface PostgresSourceOptions {
@@ -67,6 +67,9 @@ type Queryable = Pick<Pool, 'query'>
  * PostgreSQL through pg: the path past one machine (any number of stateless handlers over one
  * database). See docs/server.md for how versions are assigned without missing slow transactions.
  *
+ * (Long because it is a factory: its length is the short methods of the source it returns; the
+ * install and the mutation's transaction are modules of their own.)
+ *
  * @example
  * const source = postgresSource({ connectionString: process.env.DATABASE_URL, schema: 'public' })
  * const replica = createReplicaHandler({ source, collections, authorize })
@@ -108,36 +111,7 @@ export function postgresSource(options: PostgresSourceOptions): ReplicaSource & 
     }
   }
 
-  const prepare = memoizePrepare(async (collections: CollectionsConfig) => {
-    const client: PoolClient = await pool.connect()
-    const tables = new Map<string, TableInfo>()
-    try {
-      await client.query('BEGIN')
-      // Two processes installing at once would trip over each other's DROP/CREATE TRIGGER.
-      await client.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`redux-replica install ${schema ?? ''}`])
-      for (const [name, config] of Object.entries(collections)) {
-        const table = config.table ?? name
-        const cols = await client.query<{ name: string; type: string }>(
-          `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type FROM pg_attribute a
-           WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
-          [d.table(table)],
-        )
-        const info = resolveTable(name, config, cols.rows, 'postgres')
-        for (const sql of installPostgresSql(d, info, schema)) await client.query(sql)
-        tables.set(name, { ...info, allColumns: new Set([...info.allColumns, '_version', '_deleted']) })
-      }
-      // Pushed mutation ids and their answers (the push endpoint's idempotency record).
-      await client.query(`CREATE TABLE IF NOT EXISTS ${d.table(MUTATIONS_TABLE)} (id text PRIMARY KEY, fingerprint text NOT NULL, result text, at timestamptz NOT NULL DEFAULT now())`)
-      await client.query(`CREATE INDEX IF NOT EXISTS ${q(`${MUTATIONS_TABLE}_at`)} ON ${d.table(MUTATIONS_TABLE)} (at)`)
-      await client.query('COMMIT')
-      return tables
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => {})
-      throw e
-    } finally {
-      client.release()
-    }
-  })
+  const prepare = memoizePrepare((collections: CollectionsConfig) => installPostgresTables(pool, d, schema, collections))
 
   return {
     dialect: 'postgres',
@@ -189,58 +163,7 @@ export function postgresSource(options: PostgresSourceOptions): ReplicaSource & 
       const rows = await run({ sql, params: st.params }, (via as Queryable | undefined) ?? pool)
       return rows.length ? (JSON.parse(rows[0]![0] as string) as Record<string, unknown>) : null
     },
-    async applyMutation(table, plan) {
-      const M = d.table(MUTATIONS_TABLE)
-      const client = await pool.connect()
-      try {
-        await client.query('BEGIN')
-        // Claim the id first. A concurrent transaction holding the same id (a client resending
-        // after a timeout while the first attempt still runs) makes this insert wait for it, then
-        // do nothing: the stored answer is read instead, and the write never happens twice.
-        const claim = await client.query(`INSERT INTO ${M} (id, fingerprint) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, [plan.id, plan.fingerprint])
-        if (claim.rowCount === 0) {
-          const prior = (await client.query<{ fingerprint: string; result: string }>(`SELECT fingerprint, result FROM ${M} WHERE id = $1`, [plan.id])).rows[0]!
-          await client.query('COMMIT')
-          return prior.fingerprint === plan.fingerprint ? (JSON.parse(prior.result) as MutationResult) : idReused(plan.id)
-        }
-        const found = (await run(currentRowStatement(d, table, plan.key, plan.scope, true), client))[0]
-        const current: CurrentRow | null = found
-          ? { wire: JSON.parse(found[0] as string) as Record<string, unknown>, version: Number(found[1]), deleted: found[2] === 1, inScope: found[3] === 1 }
-          : null
-        const decision = plan.decide(current)
-        let result: MutationResult
-        if (!('write' in decision)) result = decision.answer
-        else {
-          await client.query('SAVEPOINT replica_write')
-          try {
-            const st = writeStatement(d, table, decision.write)
-            const written = await run({ sql: `WITH w AS (${st.sql} RETURNING *) ${rowJsonSql(d, table, 'w')}`, params: st.params }, client)
-            const inScope = !plan.scope.length || (await run(inScopeStatement(d, table, plan.key, plan.scope), client))[0]?.[0] === 1
-            if (inScope) {
-              await client.query('RELEASE SAVEPOINT replica_write')
-              result = decision.answer(written.length ? (JSON.parse(written[0]![0] as string) as Record<string, unknown>) : null)
-            } else {
-              await client.query('ROLLBACK TO SAVEPOINT replica_write')
-              result = outOfScope(plan.id)
-            }
-          } catch (error) {
-            if (!isInputError(error)) throw error
-            await client.query('ROLLBACK TO SAVEPOINT replica_write')
-            result = constraintRejected(plan.id)
-          }
-        }
-        await client.query(`UPDATE ${M} SET result = $2 WHERE id = $1`, [plan.id, JSON.stringify(result)])
-        await client.query('COMMIT')
-        return result
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {})
-        // Refused before the write (a key the column cannot hold): answered, not recorded.
-        if (isInputError(error)) return constraintRejected(plan.id)
-        throw error
-      } finally {
-        client.release()
-      }
-    },
+    applyMutation: (table, plan) => applyPostgresMutation({ pool, dialect: d, run }, table, plan),
     watch: (onChange, onError) => listenForChanges(pool, schema, onChange, onError),
     async pruneMutations(before, limit) {
       const M = d.table(MUTATIONS_TABLE)

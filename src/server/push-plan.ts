@@ -11,6 +11,12 @@ export interface CurrentRow {
   inScope: boolean
 }
 
+/** A row as `currentRowStatement` selects it (wire JSON, version, deleted, in scope), or null. */
+export const currentRowOf = (found: unknown[] | undefined): CurrentRow | null =>
+  found
+    ? { wire: JSON.parse(found[0] as string) as Record<string, unknown>, version: Number(found[1]), deleted: found[2] === 1, inScope: found[3] === 1 }
+    : null
+
 /** What a mutation does once it has seen the current row: write, or answer without writing. */
 export type MutationDecision =
   | { write: WriteOp; /** Builds the answer from the row read back after the write. */ answer(written: Record<string, unknown> | null): MutationResult }

@@ -1,13 +1,13 @@
 import type { Database, Statement as SqliteStatement } from 'better-sqlite3'
 import type { JsonPrimitive } from '../core/protocol.js'
 import { loadDriver } from './drivers.js'
-import { countStatement, currentRowStatement, inScopeStatement, pullStatements, rowJsonSql, seedStatements, writeStatement, type Statement } from './queries.js'
+import { countStatement, pullStatements, rowJsonSql, seedStatements, writeStatement, type Statement } from './queries.js'
+import { applySqliteMutation } from './sqlite-mutation.js'
 import { digestStatement, reachStatement, reachedVersion } from './digest.js'
 import { chunkedDigest } from './sqlite-scan.js'
 import { CLOCK, clockValue, installSqlite } from './sqlite-schema.js'
 import { sqliteWatcher } from './sqlite-watch.js'
-import { MUTATIONS_TABLE, constraintRejected, idReused, isInputError, outOfScope, type CurrentRow } from './push-plan.js'
-import type { MutationResult } from '../core/pushWire.js'
+import { MUTATIONS_TABLE } from './push-plan.js'
 import type { WriteOp } from './types.js'
 import { q, lit, type Dialect } from './sql.js'
 import { memoizePrepare, resolveTable } from './tables.js'
@@ -61,9 +61,6 @@ function compareKeys(a: string | number, b: string | number): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b))
 }
 
-/** Thrown inside a write's savepoint to undo a write that left the caller's scope. */
-class LeftScope extends Error {}
-
 const named = (values: unknown[]) => {
   const o: Record<string, unknown> = {}
   values.forEach((v, i) => (o[`p${i + 1}`] = v))
@@ -73,6 +70,9 @@ const named = (values: unknown[]) => {
 /**
  * The embedded default source: SQLite through better-sqlite3 (synchronous, so every read is one
  * consistent snapshot without an explicit transaction).
+ *
+ * (Long because it is a factory: its length is the short methods of the source it returns; the
+ * mutation's transaction is a module of its own.)
  *
  * @example
  * import { createReplicaHandler, sqliteSource } from 'redux-replica/server'
@@ -172,52 +172,9 @@ export function sqliteSource(options: SqliteSourceOptions): ReplicaSource & { re
     },
     watch: (onChange) => watcher.watch(onChange),
     async applyMutation(table, plan) {
-      const M = q(MUTATIONS_TABLE)
-      // better-sqlite3 runs the whole function as one transaction, synchronously: nothing else can
-      // interleave, so the id check, the write and the id's record commit together or not at all.
-      const apply = db.transaction((): MutationResult => {
-        const prior = prepared(`SELECT fingerprint, result FROM ${M} WHERE id = @p1`).get({ p1: plan.id }) as { fingerprint: string; result: string } | undefined
-        if (prior) return prior.fingerprint === plan.fingerprint ? (JSON.parse(prior.result) as MutationResult) : idReused(plan.id)
-        const found = rows(currentRowStatement(sqliteDialect, table, plan.key, plan.scope, false))[0]
-        const current: CurrentRow | null = found
-          ? { wire: JSON.parse(found[0] as string) as Record<string, unknown>, version: Number(found[1]), deleted: found[2] === 1, inScope: found[3] === 1 }
-          : null
-        const decision = plan.decide(current)
-        let result: MutationResult
-        if (!('write' in decision)) result = decision.answer
-        else {
-          try {
-            // A nested transaction is a savepoint: a refused write rolls back alone.
-            result = decision.answer(
-              db.transaction(() => {
-                const written = writeNow(table, decision.write)
-                if (plan.scope.length && rows(inScopeStatement(sqliteDialect, table, plan.key, plan.scope))[0]?.[0] !== 1) throw new LeftScope()
-                return written
-              })(),
-            )
-          } catch (error) {
-            if (error instanceof LeftScope) result = outOfScope(plan.id)
-            else if (isInputError(error)) result = constraintRejected(plan.id)
-            else throw error
-          }
-        }
-        prepared(`INSERT INTO ${M} (id, fingerprint, result, at) VALUES (@p1, @p2, @p3, @p4)`).run({
-          p1: plan.id,
-          p2: plan.fingerprint,
-          p3: JSON.stringify(result),
-          p4: new Date().toISOString(),
-        })
-        return result
-      })
-      try {
-        const result = apply()
-        if (result.status === 'applied') watcher.wrote(table.table)
-        return result
-      } catch (error) {
-        // Refused before the write (a key the column cannot hold): answered, not recorded.
-        if (isInputError(error)) return constraintRejected(plan.id)
-        throw error
-      }
+      const result = await applySqliteMutation({ db, dialect: sqliteDialect, prepared, rows, writeNow }, table, plan)
+      if (result.status === 'applied') watcher.wrote(table.table)
+      return result
     },
     async pruneMutations(before, limit) {
       const M = q(MUTATIONS_TABLE)

@@ -28,7 +28,7 @@ export function buildHydrationSlice(reducerPath: string) {
     initialState: { status: 'pending' } as HydrationState,
     reducers: {
       /** Hydration finished (or failed, with an error): local data is in Redux. */
-      hydrated: (_state, { payload }: PayloadAction<{ error?: SerializedError }>): HydrationState =>
+      hydrated: (_state: HydrationState, { payload }: PayloadAction<{ error?: SerializedError }>): HydrationState =>
         payload.error ? { status: 'failed', error: payload.error } : { status: 'hydrated' },
     },
   })
@@ -46,16 +46,16 @@ export function buildStorageSlice(reducerPath: string) {
        * @example
        * listenerMiddleware.startListening({ actionCreator: replica.internalActions.databaseSetAside, effect: ({ payload }) => report(payload.error) })
        */
-      databaseSetAside(state, { payload }: PayloadAction<{ reason: 'unreadable' | 'incompatible'; movedTo: string; error: SerializedError }>) {
+      databaseSetAside(state: StorageState, { payload }: PayloadAction<{ reason: 'unreadable' | 'incompatible'; movedTo: string; error: SerializedError }>) {
         state.setAside = payload
       },
       /** A save of the local database failed; changes stay in memory and the save is retried. */
-      storageFailed(state, { payload }: PayloadAction<{ error: SerializedError }>) {
+      storageFailed(state: StorageState, { payload }: PayloadAction<{ error: SerializedError }>) {
         state.status = 'failing'
         state.error = payload.error
       },
       /** A save succeeded after a failure. */
-      storageRecovered(state) {
+      storageRecovered(state: StorageState) {
         state.status = 'ok'
         delete state.error
       },
@@ -66,7 +66,7 @@ export function buildStorageSlice(reducerPath: string) {
        * @example
        * listenerMiddleware.startListening({ actionCreator: replica.internalActions.roleChanged, effect: ({ payload }) => log(payload.role) })
        */
-      roleChanged(state, { payload }: PayloadAction<{ role: StorageRole }>) {
+      roleChanged(state: StorageState, { payload }: PayloadAction<{ role: StorageRole }>) {
         state.role = payload.role
       },
     },

@@ -67,7 +67,7 @@ export function buildSubscriptionsSlice(reducerPath: string, subscribe: { type: 
     initialState: {} as Subscriptions,
     reducers: {
       /** Subscriptions stored with the data, loaded at start: counts and last sync restored, status `idle`. */
-      hydrateSubscriptions(state, { payload }: PayloadAction<{ subscriptions: HydratedSubscription[] }>) {
+      hydrateSubscriptions(state: Subscriptions, { payload }: PayloadAction<{ subscriptions: HydratedSubscription[] }>) {
         // What the last run stored; a subscribe dispatched before hydration keeps its status.
         for (const { key, collection, filter, received, lastSyncedAt } of payload.subscriptions) {
           const subscription = (state[key] ??= { collection, filter, status: 'idle', received: 0 })

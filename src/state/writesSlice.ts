@@ -54,25 +54,25 @@ export function buildWritesSlice(reducerPath: string) {
     initialState,
     reducers: {
       /** Pending writes found in the local database at start. */
-      hydrateWrites(state, { payload }: PayloadAction<{ pending: PendingCount[] }>) {
+      hydrateWrites(state: WritesState, { payload }: PayloadAction<{ pending: PendingCount[] }>) {
         for (const pending of payload.pending) setPending(state, pending)
       },
       /** A local write is in the local database and its outbox: Redux shows it (optimistic). */
-      writeQueued(state, { payload }: PayloadAction<{ id?: string; change: CollectionChange; pending: PendingCount }>) {
+      writeQueued(state: WritesState, { payload }: PayloadAction<{ id?: string; change: CollectionChange; pending: PendingCount }>) {
         setPending(state, payload.pending)
       },
       /** A write could not be queued (bad input) or the server refused it: kept in `writes.rejected`. */
-      writeRejected(state, { payload }: PayloadAction<RejectedWrite>) {
+      writeRejected(state: WritesState, { payload }: PayloadAction<RejectedWrite>) {
         reject(state, [payload])
       },
       /** The server answered a batch of writes: canonical rows, conflicts resolved, refusals rolled back. */
-      pushSettled(state, { payload }: PayloadAction<Settlement>) {
+      pushSettled(state: WritesState, { payload }: PayloadAction<Settlement>) {
         for (const pending of payload.pending) setPending(state, pending)
         reject(state, payload.rejected)
         state.conflicts += payload.conflicts.length
       },
       /** The push loop's health: `pushing`, `idle` (nothing to push), `offline`, `error` (retrying). */
-      pushStatus(state, { payload }: PayloadAction<{ status: PushStatus; error?: SerializedError }>) {
+      pushStatus(state: WritesState, { payload }: PayloadAction<{ status: PushStatus; error?: SerializedError }>) {
         state.status = payload.status
         if (payload.error) state.error = payload.error
         else delete state.error
@@ -81,7 +81,7 @@ export function buildWritesSlice(reducerPath: string) {
        * Forget refused writes shown in `writes.rejected`: one by mutation id, or all without one.
        * @example dispatch(replica.actions.dismissRejectedWrite({ id }))
        */
-      dismissRejectedWrite(state, { payload }: PayloadAction<{ id?: string }>) {
+      dismissRejectedWrite(state: WritesState, { payload }: PayloadAction<{ id?: string }>) {
         state.rejected = payload.id === undefined ? [] : state.rejected.filter((r) => r.id !== payload.id)
       },
     },

@@ -1,7 +1,7 @@
 import { ReplicaError } from '../core/errors'
 import type { Version } from '../core/protocol'
 import type { Checkpoint, Row } from '../core/pullWire'
-import type { AppliedPage, RepairSession, StoredSubscription } from './localStore'
+import type { AppliedPage, RepairSession, StoredSubscription } from './localStoreTypes'
 import { holdRow, lastChangePerKey } from './rows'
 import type { Collection, StoredRow } from './rows'
 import type { TombstoneMemory } from './tombstones'
@@ -28,6 +28,7 @@ export interface RepairContext {
  * A repair of one stored subscription (docs/protocol.md, "Digest"): see {@link RepairSession}.
  * Its pull from the beginning lands page by page while the stored checkpoint stays put; the last
  * page sweeps what the repair did not bring, in the same synchronous step as the new checkpoint.
+ * (Long because it is a factory: its length is the short methods of the object it returns, closed over one shared state; splitting it would pass that state around instead.)
  */
 export function createRepairSession({ key, reached, subscriptions, collectionOf, tombstonesOf, collections, answersFor, release, changed }: RepairContext): RepairSession {
   const begun = subscriptions.by('key', key)

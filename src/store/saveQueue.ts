@@ -35,6 +35,7 @@ export interface SaveQueueOptions {
 /** A timed save waits at least this many times as long as the last save took. */
 export const SLOW_SAVE_FACTOR = 4
 
+/** The save queue. (Long because it is a factory: its length is the short methods of the object it returns, closed over one shared state; splitting it would pass that state around instead.) */
 export function createSaveQueue({ save, interval, onSaved, now = () => performance.now() }: SaveQueueOptions): SaveQueue {
   let lastSaveMs = 0
   let dirty = false

@@ -1,7 +1,7 @@
 import type Loki from 'lokijs'
 import type { Key, Version } from '../core/protocol'
 import { matchesFilter } from '../core/scope'
-import type { AppliedPage, StoredSubscription } from './localStore'
+import type { AppliedPage, StoredSubscription } from './localStoreTypes'
 import type { Collection, StoredRow } from './rows'
 import { rememberedTombstones } from './tombstones'
 import type { TombstoneDoc, TombstoneMemory } from './tombstones'
@@ -39,6 +39,7 @@ export interface VouchingContext {
   isPending(collection: string, k: string): boolean
 }
 
+/** Who vouches for each row. (Long because it is a factory: its length is the short methods of the object it returns, closed over one shared state; splitting it would pass that state around instead.) */
 export function createVouching({ subscriptions, rowsOf, primaryKeys, tombstones, tombstonesOf, isPending }: VouchingContext): Vouching {
   // Keys of subscriptions whose streams run now, with how many loops run each.
   const running = new Map<string, number>()

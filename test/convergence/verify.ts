@@ -1,6 +1,6 @@
 import type { UnknownAction } from '@reduxjs/toolkit'
 import { isDeepStrictEqual } from 'node:util'
-import type { PendingCount, ReplicaActions, Settlement } from '../../src'
+import type { PendingCount, ReplicaInternalActions, Settlement } from '../../src'
 import type { Item } from './backends'
 import type { Client } from './client'
 import { serverRows } from './heal'
@@ -25,7 +25,7 @@ function rowDiff(shown: Item[], server: Item[]): string[] {
  * before sending (a row created and deleted offline), and which a conflict dropped: every other
  * id must reach the server.
  */
-function ledger(actions: readonly UnknownAction[], replicaActions: ReplicaActions) {
+function ledger(actions: readonly UnknownAction[], replicaActions: ReplicaInternalActions) {
   const queues = new Map<string, string[]>()
   const queueOf = (p: { key: unknown }) => {
     const k = String(p.key)
@@ -70,7 +70,7 @@ async function writeProblems(world: World, client: Client): Promise<string[]> {
   if (rejected.length > 0) out.push(`${who}: writes refused: ${JSON.stringify(rejected)}`)
   const statuses = await world.backend.mutationStatuses()
   const titleWrites = await world.backend.titleWrites()
-  const { issued, gone } = ledger(client.actions, { ...client.replica.actions, ...client.replica.internalActions })
+  const { issued, gone } = ledger(client.actions, client.replica.internalActions)
   for (const id of issued) if (!gone.has(id) && !statuses.has(id)) out.push(`${who}: queued write ${id} never reached the server`)
   for (const [id, mutation] of client.journal.mutations) {
     const status = statuses.get(id)

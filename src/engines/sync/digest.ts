@@ -1,5 +1,3 @@
-import type { SerializedError } from '@reduxjs/toolkit'
-import { ReplicaError, toSerializedError } from '../../core/errors'
 import { watchCursor } from '../../transport/stalledCursor'
 import type { LocalStore, RepairSession } from '../../store/localStore'
 import { sameDigest } from '../../core/digestHash'

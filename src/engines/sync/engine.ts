@@ -1,9 +1,7 @@
 import type { MiddlewareAPI } from '@reduxjs/toolkit'
 import { ReplicaError, toSerializedError } from '../../core/errors'
 import type { ReplicaActions } from '../../state/actions'
-import { openAndHydrate } from './hydrate'
 import type { LocalStore } from '../../store/localStore'
-import type { Persistence } from '../../store/persistence'
 import { canonicalFilter, describeFilterProblem, scopeKey } from '../../core/scope'
 import type { Scope, SubscribeOptions } from '../../core/scope'
 import { createAlarm } from '../../runtime/alarm'
@@ -21,14 +19,13 @@ import type { Transport } from '../../core/pullWire'
 export interface EngineConfig {
   actions: ReplicaActions
   transport: Transport
-  persistence: Persistence
+  /** The local database, opened and hydrated into Redux by the store's internals (redux/hydrate.ts). */
+  localStore: Promise<LocalStore>
   /** Collection name to its primary-key field. */
   collections: Record<string, { primaryKey: string }>
   pageSize: number
   /** The clock, for `lastSyncedAt`; swappable in tests. */
   now: () => number
-  /** Longest time in ms an applied page waits before it is saved (default 1000). */
-  saveInterval?: number
   /** Polling, retries, timeouts, connectivity and focus (liveOptions.ts), defaults filled in. */
   live: LiveSyncConfig
   /** The offline gate, limiter and wake-ups this store's engines share. */
@@ -70,8 +67,6 @@ interface Running {
 
 /** One store's sync side, as the middleware's handlers drive it. */
 export interface SyncEngine extends ReplicaHandle {
-  /** The local store once opened and hydrated (the push loop works on it); rejects if it could not be opened. */
-  localStore(): Promise<LocalStore>
   /** One subscriber more; `subscriberId` names its registration for its `unsubscribe`. */
   subscribe(scope: SubscribeOptions, subscriberId?: string): void
   /** Releases the registration of `subscriberId` (without one: the one with the same interval, else the newest). */
@@ -102,7 +97,8 @@ const RECONNECT_AFTER_OFFLINE_MS = 2_000
 
 /**
  * The replica's moving parts for one store: the local database, and one sync loop per
- * subscription with its reference count. Lives in the middleware's closure, never in state.
+ * subscription with its subscribers. Lives in the store's internals, never in state.
+ * (Long because it is a factory: its length is the short methods of the object it returns, closed over one shared state; splitting it would pass that state around instead.)
  */
 export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): SyncEngine {
   const { actions } = config
@@ -113,7 +109,7 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Sync
   let opened: LocalStore | undefined
   const dispatch: MiddlewareAPI['dispatch'] = (action) => (closed ? action : api.dispatch(action))
 
-  const hydrated = openAndHydrate({ persistence: config.persistence, collections: config.collections, saveInterval: config.saveInterval }, actions, dispatch)
+  const hydrated = config.localStore
   // A failed open is reported through state; callers of whenHydrated() still see the rejection.
   hydrated.then((store) => (opened = store), () => {})
 
@@ -196,7 +192,6 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Sync
   }
 
   return {
-    localStore: () => hydrated,
     noteSynced: (key, at) => opened?.markSynced(key, at),
     subscribe(scope, subscriberId) {
       if (closed) return

@@ -56,6 +56,8 @@ type PullOutcome = 'synced' | 'exhausted' | 'stopped'
  * The life of one subscription: catch up, then stay live (poll, and pull at once when the alarm
  * rings for focus or reconnect) until `signal` aborts. Runs until aborted, or until a failure that
  * no retry can fix (a 4xx), after which it waits for unsubscribe. Never dispatches after abort.
+ * (Long because its inner functions share the loop's status and last pull; the retry rules are
+ * the retryer's, the pull's and digest's steps are in ./pull.ts and ./digest.ts.)
  */
 export async function runSubscriptionLoop(services: LoopServices, target: LoopTarget, store: LocalStore, alarm: Alarm, signal: AbortSignal): Promise<void> {
   const { actions, emit, connectivity, live } = services

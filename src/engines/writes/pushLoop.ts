@@ -8,12 +8,11 @@ import type { LiveRuntime } from '../../runtime/liveRuntime'
 import { guardRequest } from '../../runtime/guardedTransport'
 import { retry } from '../../runtime/retryer'
 import type { LiveSyncConfig } from '../liveOptions'
-import type { Row } from '../../core/pullWire'
 import type { PushTransport } from '../../transport/httpPush'
 import { newId } from '../../core/ids'
-import type { Resolve } from '../../store/outboxStore'
 import type { ConflictDecision, ConflictInfo, OutboxEntry, PushStatus } from '../../core/writeTypes'
 import { toLocalWrite } from './validate'
+import { conflictResolver } from './conflicts'
 import type { MutationResult, WireMutation } from '../../core/pushWire'
 
 export interface WriteEngineConfig {
@@ -46,9 +45,16 @@ export interface WriteEngine {
   stop(): Promise<void>
 }
 
+/** An outbox entry as the push endpoint takes it. */
+export function toWire(entry: OutboxEntry): WireMutation {
+  const base: WireMutation = { id: entry.id, collection: entry.collection, op: entry.op, key: entry.key, baseVersion: entry.baseVersion }
+  return entry.row ? { ...base, row: entry.row as WireMutation['row'] } : base
+}
+
 /**
  * The write side of a replica: queues local writes (optimistic, durable) and runs the push loop,
  * which sends the outbox in order whenever the server can be reached. See docs/writes.md.
+ * (Long because it is a factory: its length is the short methods of the object it returns, closed over one shared state; splitting it would pass that state around instead.)
  */
 export function createWriteEngine(config: WriteEngineConfig): WriteEngine {
   const { actions, live } = config
@@ -100,19 +106,7 @@ export function createWriteEngine(config: WriteEngineConfig): WriteEngine {
     }
   }
 
-  const resolve: Resolve = ({ entry, server }) => {
-    if (!config.onConflict) return 'server'
-    try {
-      const decision = config.onConflict({ local: entry.row ?? null, server, mutation: entry })
-      if (decision === 'server' || decision === 'client') return decision
-      const merged = toLocalWrite('save', { collection: entry.collection, row: decision }, config.collections, () => undefined)
-      if (String(merged.key) !== String(entry.key)) throw new ReplicaError('bad_write', 'a merged row must keep the primary key')
-      return { merged: merged.row as Row }
-    } catch (error) {
-      console.error('redux-replica: onConflict failed or returned a bad row; the server wins', error)
-      return 'server'
-    }
-  }
+  const resolve = conflictResolver(config.onConflict, config.collections)
 
   let status: PushStatus = 'idle'
   const setStatus = (next: PushStatus, error?: SerializedError) => {
@@ -120,15 +114,11 @@ export function createWriteEngine(config: WriteEngineConfig): WriteEngine {
     status = next
     dispatch(actions.pushStatus(error ? { status: next, error } : { status: next }))
   }
-  const wire = (entry: OutboxEntry): WireMutation => {
-    const base: WireMutation = { id: entry.id, collection: entry.collection, op: entry.op, key: entry.key, baseVersion: entry.baseVersion }
-    return entry.row ? { ...base, row: entry.row as WireMutation['row'] } : base
-  }
 
   /** Sends one batch and checks that the answer matches it. */
   async function send(transport: PushTransport, batch: OutboxEntry[]): Promise<MutationResult[]> {
     if (status === 'idle') setStatus('pushing')
-    const mutations = batch.map(wire)
+    const mutations = batch.map(toWire)
     const answer = await guardRequest({ connectivity, timers: live.timers, timeout: live.timeout }, signal, (s) => transport.push({ mutations, signal: s }))
     signal.throwIfAborted()
     if (answer.results.length !== batch.length || answer.results.some((r, i) => r.id !== batch[i]!.id)) {

@@ -1,10 +1,10 @@
 import type { Dispatch } from '@reduxjs/toolkit'
-import { toSerializedError } from '../../core/errors'
-import type { ReplicaError } from '../../core/errors'
-import { openLocalStore } from '../../store/localStore'
-import type { LocalStore, LocalStoreOptions } from '../../store/localStore'
-import type { LocalWriteOutcome } from '../../store/outboxStore'
-import type { ReplicaActions } from '../../state/actions'
+import { toSerializedError } from '../core/errors'
+import type { ReplicaError } from '../core/errors'
+import { openLocalStore } from '../store/localStore'
+import type { LocalStore, LocalStoreOptions } from '../store/localStore'
+import type { LocalWriteOutcome } from '../store/outboxStore'
+import type { ReplicaActions } from '../state/actions'
 
 /**
  * Opens the local database and puts what it holds into Redux: `databaseSetAside` if the stored
