@@ -4,12 +4,14 @@
  * Serves the 2015 example app's data (1 project, 1,000 contacts, 10,000 notes) from an embedded
  * SQLite file, created and seeded on first run, over node:http:
  *   GET /replica/pull?collection=note&filter={"project_id":1}     our protocol (docs/protocol.md)
+ *   GET /replica/live?collection=note                              live pokes (Server-Sent Events)
  *   GET /offline/download_updated?scope={...}                      2015, blog variant
  *   GET /replicated_db/download_updates?scope={...}                2015, example-repository variant
  *
  * Environment: PORT (default 3000), HOST (default 127.0.0.1), REPLICA_DB (default
  * ./data/replica-example.db), REPLICA_CURSOR_SECRET (default: a secret kept in the database file,
- * so cursors survive restarts).
+ * so cursors survive restarts, and every process serving that file signs alike; instances over a
+ * shared PostgreSQL must be given one and the same REPLICA_CURSOR_SECRET).
  */
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
@@ -80,6 +82,7 @@ if (isMain) {
   if (s.seeded.notes) console.log(`Created ${s.file}: ${s.seeded.projects} project, ${s.seeded.contacts} contacts, ${s.seeded.notes} notes`)
   console.log(`redux-replica example server on ${s.url}`)
   console.log(`  our protocol:  ${s.url}/replica/pull?collection=note&filter=${encodeURIComponent('{"project_id":1}')}`)
+  console.log(`  live pokes:    ${s.url}/replica/live?collection=note`)
   console.log(`  2015 (blog):   ${s.url}/offline/download_updated?scope=${encodeURIComponent('{"collection":"note","filter":{"project_id":1}}')}`)
   console.log(`  2015 (repo):   ${s.url}/replicated_db/download_updates?scope=${encodeURIComponent('{"collectionName":"note"}')}`)
   const stop = () => void s.close().then(() => process.exit(0))

@@ -1,4 +1,4 @@
-import type { Filter, Json, Key, Version } from './protocol'
+import type { Filter, Json, JsonPrimitive, Key, Version } from './protocol'
 
 /** A row as the client holds it: the server's fields, plain JSON. */
 export type Row = Record<string, Json>
@@ -67,6 +67,28 @@ export interface DigestResult {
   version?: number
 }
 
+/** What a live channel is opened with (see {@link Transport.live}). */
+export interface LiveRequest {
+  /** The collections whose changes the client wants to hear of. */
+  collections: readonly string[]
+  /** Closes the channel. */
+  signal: AbortSignal
+  /** The server accepted the channel: changes from now on will be poked. */
+  onOpen(): void
+  /** These collections changed on the server: pull the subscriptions it concerns. */
+  onPoke(poke: LivePoke): void
+}
+
+/**
+ * What changed: collections, and for some of them the filterable values of the changed rows
+ * (`where.note.project_id = [7]`: only subscriptions whose filter allows project 7 need to pull).
+ * A collection without `where` may have changed anywhere.
+ */
+export interface LivePoke {
+  collections: readonly string[]
+  where?: Readonly<Record<string, Readonly<Record<string, readonly JsonPrimitive[]>>>>
+}
+
 /**
  * How the replicator talks to a server, in the shape of RxDB's pull handler:
  * `(checkpoint, batchSize) -> { documents, checkpoint }`. A transport validates what it receives
@@ -87,4 +109,11 @@ export interface Transport {
    * that finds and repairs divergence the stream cannot see. Without it the check is skipped.
    */
   digest?(request: DigestRequest): Promise<DigestResult>
+  /**
+   * Optional: hold a channel on which the server pokes changed collections, so that a change
+   * reaches the client at once instead of at its next poll (docs/live-sync.md, "Live channel").
+   * Resolves when the server ends the channel, rejects when it fails; the engine reconnects with
+   * backoff and polls meanwhile. Without it the client only polls.
+   */
+  live?(request: LiveRequest): Promise<void>
 }

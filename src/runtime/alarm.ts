@@ -3,7 +3,7 @@ import type { Timers } from './timers'
 
 /**
  * The wait of a caught-up subscription until its next pull: the polling interval elapses, or
- * something rings it (focus, reconnect). A focus while nobody waits (a pull is under way) is kept
+ * something rings it (focus, reconnect, a live poke). A focus while nobody waits (a pull is under way) is kept
  * for the next wait, which then ends at once: the request under way may have left before the
  * user came back, and would miss what they came back to. The next request sent forgets it.
  */
@@ -47,7 +47,9 @@ export function createAlarm(timers: Timers): Alarm {
     ring(trigger) {
       if (ringing) ringing(trigger)
       // A reconnect is not kept: a loop that is not waiting is pulling, so it is on the network now.
-      else if (trigger === 'focus') missed = trigger
+      // A focus, a poke or the channel opening is: the request under way may have left before
+      // the change it announces. Kept once, however often rung: one pull in flight, one queued.
+      else if (trigger === 'focus' || trigger === 'poke' || trigger === 'live') missed = trigger
     },
     reset() {
       missed = undefined

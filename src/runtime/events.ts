@@ -2,9 +2,11 @@ import type { SerializedError } from '@reduxjs/toolkit'
 
 /**
  * What made a subscription pull. `digest`: a digest check found a difference and catches up again;
- * `repair`: a repair pulls the subscription's whole scope again (docs/live-sync.md, "Digest check").
+ * `repair`: a repair pulls the subscription's whole scope again (docs/live-sync.md, "Digest check");
+ * `poke`: the live channel said its collection changed; `live`: the channel (re)opened;
+ * `heldBack`: the last pull said the server holds committed changes back, and the channel is up.
  */
-export type PullTrigger = 'subscribe' | 'poll' | 'focus' | 'reconnect' | 'digest' | 'repair'
+export type PullTrigger = 'subscribe' | 'poll' | 'focus' | 'reconnect' | 'digest' | 'repair' | 'poke' | 'live' | 'heldBack'
 
 /**
  * What the sync engine tells `onEvent`, for logging and devtools. Every event is plain data; `key`
@@ -58,6 +60,13 @@ export type ReplicaEvent =
    * of a comparison would describe the same moment.
    */
   | { type: 'digestDeferred'; key: string; reason: 'held_back' }
+  /**
+   * The live channel (docs/live-sync.md) opened (every subscription then pulls once: `live`),
+   * was closed by the server, or failed (it is reopened after a backoff; polling goes on meanwhile).
+   */
+  | { type: 'channel'; state: 'open' | 'closed' | 'failed'; collections: string[]; error?: SerializedError }
+  /** The server poked these collections: their subscriptions pull (at most one pull in flight and one queued each). */
+  | { type: 'poke'; collections: string[] }
   /** A digest request failed; the subscription is unaffected and the check waits for the next interval. */
   | { type: 'digestFailed'; key: string; error: SerializedError }
 

@@ -1,12 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { errorAnswer } from './answers.js'
 import type { ReplicaAnswer, ReplicaRequest } from './context.js'
+import { streamToNode, streamToResponse, type LiveStream } from './live-channel.js'
 
 type Handle = (request: ReplicaRequest) => Promise<ReplicaAnswer | null>
 interface AdapterOptions {
   maxQueryLength: number
   notFound(): ReplicaAnswer
   targetTooLong(): ReplicaAnswer
+  /** A streaming route (the live channel): its path, and how a request opens it. */
+  stream?: { path: string; open(request: ReplicaRequest): Promise<ReplicaAnswer | LiveStream> }
 }
 
 function send(res: ServerResponse, a: ReplicaAnswer) {
@@ -17,7 +20,7 @@ function send(res: ServerResponse, a: ReplicaAnswer) {
 /** The handler as node:http middleware: too long a target is refused before it is parsed. */
 export function nodeAdapter(
   handle: Handle,
-  { maxQueryLength, onError, notFound, targetTooLong }: AdapterOptions & { onError(e: unknown): void },
+  { maxQueryLength, onError, notFound, targetTooLong, stream }: AdapterOptions & { onError(e: unknown): void },
 ): (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void {
   return (req, res, next) => {
     const target = req.url ?? '/'
@@ -39,6 +42,10 @@ export function nodeAdapter(
         },
       },
     }
+    if (stream && url.pathname === stream.path) {
+      stream.open(request).then((a) => ('body' in a ? send(res, a) : streamToNode(res, a)), onError)
+      return
+    }
     handle(request).then(
       (a) => (a ? send(res, a) : next ? next() : send(res, notFound())),
       (e) => {
@@ -50,9 +57,13 @@ export function nodeAdapter(
 }
 
 /** The handler as a Fetch API function. */
-export function fetchAdapter(handle: Handle, { maxQueryLength, notFound, targetTooLong }: AdapterOptions): (request: Request) => Promise<Response> {
+export function fetchAdapter(handle: Handle, { maxQueryLength, notFound, targetTooLong, stream }: AdapterOptions): (request: Request) => Promise<Response> {
   return async (req) => {
     const url = new URL(req.url)
+    if (stream && url.pathname === stream.path && url.pathname.length + url.search.length <= maxQueryLength) {
+      const a = await stream.open({ method: req.method, url, headers: req.headers, raw: req })
+      return 'body' in a ? new Response(a.body, { status: a.status, headers: a.headers }) : streamToResponse(a)
+    }
     const a =
       url.pathname.length + url.search.length > maxQueryLength
         ? targetTooLong()

@@ -51,6 +51,8 @@ export interface Context {
   defaultPageSize: number
   maxPageSize: number
   remaining: boolean | 'first'
+  /** Seconds a browser may keep a pull page that is fully in the past (0: never). */
+  pageMaxAge: number
   /** Runs digests and counts a few at a time (503 busy beyond). */
   gate: Gate
   /** What each digest or count may spend. */

@@ -44,6 +44,7 @@ export function resolveHandlerConfig(options: ReplicaHandlerOptions) {
     defaultPageSize: Math.min(count('defaultPageSize', options.defaultPageSize, 250), maxPageSize),
     maxPageSize,
     remaining: options.remaining ?? 'first',
+    pageMaxAge: count('pageMaxAge', options.pageMaxAge, 300, 0),
     gate: createGate({
       concurrency: count('maxConcurrentScans', options.maxConcurrentScans, 2),
       queue: count('maxQueuedScans', options.maxQueuedScans, 16, 0),
@@ -64,10 +65,25 @@ export function resolveHandlerConfig(options: ReplicaHandlerOptions) {
   const onError = options.onError ?? ((e: unknown) => console.error('redux-replica:', e))
   const pushPath = `${base}/push`
   const pushLimits = { maxPushBytes: count('maxPushBytes', options.maxPushBytes, 1_048_576), maxPushMutations: count('maxPushMutations', options.maxPushMutations, 500) }
+  if (source.dialect === 'postgres' && options.cursorSecret === undefined) {
+    console.warn(
+      'redux-replica: no cursorSecret on PostgreSQL: cursors are signed with a random key of this process, so another ' +
+        'instance (or this one after a restart) refuses them. Set the same cursorSecret on every instance (docs/server.md).',
+    )
+  }
+  const live =
+    options.live === false
+      ? (false as const)
+      : {
+          maxConnections: count('live.maxConnections', options.live?.maxConnections, 10_000),
+          heartbeatMs: count('live.heartbeatMs', options.live?.heartbeatMs, 15_000),
+          maxAgeMs: count('live.maxAgeMs', options.live?.maxAgeMs, 300_000),
+        }
   const prune = mutationPruner(source, count('keepMutationIdsFor', options.keepMutationIdsFor, 30 * 24 * 3600 * 1000, 0), onError)
   return {
     ctx,
-    routes: { pullPath, digestPath, pushPath, pushOn, seeds },
+    routes: { pullPath, digestPath, pushPath, pushOn, seeds, livePath: `${base}/live` },
+    live,
     limits,
     pushLimits,
     allowedOrigin,

@@ -1,5 +1,6 @@
 import type { Authorize, ReplicaRequest } from './context.js'
 import type { CollectionsConfig, ReplicaSource } from './types.js'
+import type { LiveChannelOptions } from './live-channel.js'
 
 /** Options of {@link createReplicaHandler}. */
 export interface ReplicaHandlerOptions {
@@ -107,6 +108,16 @@ export interface ReplicaHandlerOptions {
    */
   remaining?: boolean | 'first'
   /**
+   * Seconds a browser may keep a pull page that is fully in the past (`hasMore: true`), sent as
+   * `Cache-Control: private, max-age=N` with an `ETag` (a matching `If-None-Match` gets `304`).
+   * Such a page stays a correct answer forever; its rows may only have been rewritten since, and
+   * the stream after its cursor brings those. The last page of a pull is never cached, and no
+   * page is ever `public` (docs/server.md, "HTTP caching"). `0` sends `no-store` on every page.
+   * @default 300
+   * @example { pageMaxAge: 0 }
+   */
+  pageMaxAge?: number
+  /**
    * Called with every unexpected error (answered `500 internal`).
    * @default console.error
    * @example { onError: (err) => logger.error(err) }
@@ -179,5 +190,14 @@ export interface ReplicaHandlerOptions {
    * @example { maxPushMutations: 100 }
    */
   maxPushMutations?: number
+  /**
+   * The live channel, `GET ${basePath}/live?collection=a&collection=b`: a Server-Sent Events
+   * stream of pokes naming changed collections, authorized like a pull (docs/live-sync.md).
+   * `httpTransport` opens it by default, so a write reaches clients in milliseconds instead of at
+   * their next poll. `false` turns it off (clients then poll).
+   * @default { maxConnections: 10000, heartbeatMs: 15000, maxAgeMs: 300000 }
+   * @example { live: { maxConnections: 2000 } }
+   * @example { live: false }
+   */
+  live?: false | LiveChannelOptions
 }
-

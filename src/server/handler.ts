@@ -10,6 +10,7 @@ import { errorAnswer } from './answers.js'
 import { fetchAdapter, nodeAdapter } from './adapters.js'
 import { resolveHandlerConfig } from './handler-config.js'
 import type { TableInfo } from './types.js'
+import { createLiveChannel, type LiveStream } from './live-channel.js'
 
 import type { ReplicaHandlerOptions } from './handler-options.js'
 export type { ReplicaHandlerOptions } from './handler-options.js'
@@ -24,6 +25,11 @@ export interface ReplicaHandler {
   handle(request: ReplicaRequest): Promise<ReplicaAnswer | null>
   /** Prepare the source (install columns, indexes, triggers). Requests do it lazily; call it at startup to fail early. */
   ready(): Promise<Map<string, TableInfo>>
+  /**
+   * End every live connection and stop listening for changes (PostgreSQL's LISTEN connection).
+   * The source stays open: close it yourself. {@link createReplicaServer} calls this on `server.close()`.
+   */
+  close(): Promise<void>
   /** The effective limits, for servers built around the handler. */
   readonly limits: { maxQueryLength: number; maxBodyBytes: number }
 }
@@ -55,8 +61,24 @@ const isDataError = (e: unknown) =>
  */
 export function createReplicaHandler(options: ReplicaHandlerOptions): ReplicaHandler {
   const { source, collections } = options
-  const { ctx, routes, limits, pushLimits, allowedOrigin, onError, prune } = resolveHandlerConfig(options)
-  const { pullPath, digestPath, pushPath, pushOn, seeds } = routes
+  const { ctx, routes, limits, pushLimits, allowedOrigin, onError, prune, live: liveOptions } = resolveHandlerConfig(options)
+  const { pullPath, digestPath, pushPath, pushOn, seeds, livePath } = routes
+  const live = liveOptions === false ? undefined : createLiveChannel(ctx, liveOptions, onError)
+
+  /** The live channel: a stream once accepted; its refusals are answers like any other endpoint's. */
+  async function openLive(request: ReplicaRequest): Promise<ReplicaAnswer | LiveStream> {
+    try {
+      return await live!.accept(request)
+    } catch (e) {
+      if (e instanceof ReplicaError) {
+        const answer = refusal(e)
+        return e.status === 405 ? { ...answer, headers: { ...answer.headers, allow: 'GET' } } : answer
+      }
+      onError(e)
+      return errorAnswer(500, { error: { code: 'internal', message: 'internal server error' } })
+    }
+  }
+  const stream = live ? { path: livePath, open: openLive } : undefined
 
   async function push(request: ReplicaRequest): Promise<ReplicaAnswer> {
     try {
@@ -103,8 +125,9 @@ export function createReplicaHandler(options: ReplicaHandlerOptions): ReplicaHan
   return {
     limits,
     ready: () => source.prepare(collections),
+    close: async () => live?.close(),
     handle,
-    node: nodeAdapter(handle, { maxQueryLength: limits.maxQueryLength, onError, notFound, targetTooLong }),
-    fetch: fetchAdapter(handle, { maxQueryLength: limits.maxQueryLength, notFound, targetTooLong }),
+    node: nodeAdapter(handle, { maxQueryLength: limits.maxQueryLength, onError, notFound, targetTooLong, stream }),
+    fetch: fetchAdapter(handle, { maxQueryLength: limits.maxQueryLength, notFound, targetTooLong, stream }),
   }
 }

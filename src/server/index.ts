@@ -5,6 +5,7 @@
  */
 export { createReplicaHandler } from './handler.js'
 export type { ReplicaHandler, ReplicaHandlerOptions } from './handler.js'
+export type { LiveChannelOptions } from './live-channel.js'
 export type { Authorize, AuthorizeContext, ReplicaAnswer, ReplicaRequest } from './context.js'
 export { createReplicaServer } from './node-server.js'
 export { sqliteSource } from './sqlite.js'
@@ -24,6 +25,6 @@ export {
   seedExampleDataPostgres,
 } from './example-data.js'
 export type { ExampleContact, ExampleDataOptions, ExampleNote, ExampleProject, PgQueryable } from './example-data.js'
-export type { CollectionConfig, CollectionsConfig, ReplicaSource, Scope, TableInfo } from './types.js'
+export type { CollectionConfig, CollectionsConfig, ReplicaSource, Scope, TableChanges, TableInfo } from './types.js'
 export type { CurrentRow, MutationDecision, MutationPlan } from './push-plan.js'
 export type { MutationOp, MutationResult, PushErrorCode, PushRequestBody, PushResponseBody, WireMutation } from '../core/pushWire.js'

@@ -5,7 +5,7 @@ import type { ReplicaHandler } from './handler.js'
  * A node:http server around a handler. Node's HTTP parser answers an over-long request line with
  * a bare `431` before any handler runs; this server raises the parser's limit above the handler's
  * `maxQueryLength` (so the handler answers `414` itself) and turns whatever the parser still
- * refuses into a JSON error too.
+ * refuses into a JSON error too. Its `close()` also ends the handler's live connections.
  *
  * @example
  * const server = createReplicaServer(replica)
@@ -35,5 +35,11 @@ export function createReplicaServer(
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     )
   })
+  // Live connections never go idle, so server.close() would wait for them forever: end them too.
+  const close = server.close.bind(server)
+  server.close = ((callback?: (err?: Error) => void) => {
+    void handler.close()
+    return close(callback)
+  }) as typeof server.close
   return server
 }

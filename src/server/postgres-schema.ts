@@ -1,5 +1,6 @@
 import { DELETED_COL, LOG_SUFFIX, VERSION_COL, newCol, oldCol, q, type Dialect } from './sql.js'
 import type { TableInfo } from './types.js'
+import { notifySql } from './postgres-notify.js'
 
 /**
  * PostgreSQL bookkeeping for one replicated table. The version of a row is the id of the
@@ -13,6 +14,9 @@ import type { TableInfo } from './types.js'
  * values. One transaction is one version, so the log keeps one entry per (version, id) holding the
  * values from before the transaction and after it (later changes in the same transaction update
  * the entry, a re-insert after a delete revives it): a pull never sees two meanings for one key.
+ *
+ * The same AFTER trigger announces the write on the `redux_replica` NOTIFY channel, so every
+ * server instance hears writes made through any of them or with plain SQL (postgres-notify.ts).
  */
 export const DOLLAR = '$replica$'
 
@@ -66,7 +70,7 @@ BEGIN
   RETURN NEW;
 END ${DOLLAR}`,
     `CREATE OR REPLACE FUNCTION ${fn('log')}() RETURNS trigger LANGUAGE plpgsql AS ${DOLLAR}
-DECLARE v bigint := ${version};
+DECLARE v bigint := ${version}; p text;
 BEGIN
   IF TG_OP = 'DELETE' THEN
     ${gone(`OLD.${pk}`)}
@@ -83,6 +87,7 @@ BEGIN
       : ''
   }
   END IF;
+  ${notifySql(t.tracked)}
   RETURN NULL;
 END ${DOLLAR}`,
     `CREATE TRIGGER ${trg('bv')} BEFORE INSERT OR UPDATE ON ${T} FOR EACH ROW EXECUTE FUNCTION ${fn('version')}()`,

@@ -7,6 +7,7 @@ import { installPostgresTables } from './postgres-install.js'
 import { digestStatement, reachStatement, reachedVersion } from './digest.js'
 import { boundedDigest } from './scan-budget.js'
 import { busy } from './errors.js'
+import { listenForChanges } from './postgres-notify.js'
 import { MUTATIONS_TABLE } from './push-plan.js'
 import { lit, q, type Dialect } from './sql.js'
 import { memoizePrepare } from './tables.js'
@@ -163,6 +164,7 @@ export function postgresSource(options: PostgresSourceOptions): ReplicaSource & 
       return rows.length ? (JSON.parse(rows[0]![0] as string) as Record<string, unknown>) : null
     },
     applyMutation: (table, plan) => applyPostgresMutation({ pool, dialect: d, run }, table, plan),
+    watch: (onChange, onError) => listenForChanges(pool, schema, onChange, onError),
     async pruneMutations(before, limit) {
       const M = d.table(MUTATIONS_TABLE)
       const r = await pool.query(`DELETE FROM ${M} WHERE id IN (SELECT id FROM ${M} WHERE at < $1 LIMIT $2)`, [before, limit])

@@ -1,5 +1,6 @@
 import { ReplicaError, badLimit, badRequest, preview } from './errors.js'
 import { filterClauses, parseJsonParam } from './filter.js'
+import { cachedPage } from './pull-cache.js'
 import { authorizeCollection, json, type Context, type ReplicaAnswer, type ReplicaRequest } from './context.js'
 
 /** `GET <base>/pull?collection&filter&cursor&limit` (docs/protocol.md). */
@@ -65,5 +66,5 @@ export async function handlePull(ctx: Context, request: ReplicaRequest): Promise
   let body = '{"rows":['
   for (let i = 0; i < rows.length; i++) body += (i ? ',' : '') + rows[i]!.json
   body += `],"cursor":${JSON.stringify(cursor)},"hasMore":${hasMore}${tail}}`
-  return json(200, body)
+  return hasMore && ctx.pageMaxAge > 0 ? cachedPage(request, body, ctx.pageMaxAge) : json(200, body)
 }

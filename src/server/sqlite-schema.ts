@@ -13,7 +13,7 @@ import type { TableInfo } from './types.js'
  * Triggers (not the write helper) do all of this, so raw SQL writes keep versions right too.
  */
 
-const CLOCK = '_replica_clock'
+export const CLOCK = '_replica_clock'
 /** The clock's value: the last version taken. Every version up to it is committed (or never will be). */
 export const clockValue = `(SELECT v FROM ${q(CLOCK)} WHERE id = 0)`
 const bump = `UPDATE ${q(CLOCK)} SET v = v + 1 WHERE id = 0;`

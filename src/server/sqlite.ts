@@ -5,7 +5,8 @@ import { countStatement, pullStatements, rowJsonSql, seedStatements, writeStatem
 import { applySqliteMutation } from './sqlite-mutation.js'
 import { digestStatement, reachStatement, reachedVersion } from './digest.js'
 import { chunkedDigest } from './sqlite-scan.js'
-import { clockValue, installSqlite } from './sqlite-schema.js'
+import { CLOCK, clockValue, installSqlite } from './sqlite-schema.js'
+import { sqliteWatcher } from './sqlite-watch.js'
 import { MUTATIONS_TABLE } from './push-plan.js'
 import type { WriteOp } from './types.js'
 import { q, lit, type Dialect } from './sql.js'
@@ -94,6 +95,7 @@ export function sqliteSource(options: SqliteSourceOptions): ReplicaSource & { re
     }
     return s
   }
+  const watcher = sqliteWatcher(db, CLOCK)
   const rows = (st: Statement) => prepared(st.sql).raw(true).all(named(st.params)) as unknown[][]
   /** One write and the row read back as a pull would send it; the caller holds the transaction. */
   const writeNow = (table: TableInfo, op: WriteOp): Record<string, unknown> | null => {
@@ -164,14 +166,22 @@ export function sqliteSource(options: SqliteSourceOptions): ReplicaSource & { re
       })()
     },
     async write(table, op) {
-      return db.transaction(() => writeNow(table, op))()
+      const written = db.transaction(() => writeNow(table, op))()
+      if (written) watcher.wrote(table.table)
+      return written
     },
-    applyMutation: async (table, plan) => applySqliteMutation({ db, dialect: sqliteDialect, prepared, rows, writeNow }, table, plan),
+    watch: (onChange) => watcher.watch(onChange),
+    async applyMutation(table, plan) {
+      const result = await applySqliteMutation({ db, dialect: sqliteDialect, prepared, rows, writeNow }, table, plan)
+      if (result.status === 'applied') watcher.wrote(table.table)
+      return result
+    },
     async pruneMutations(before, limit) {
       const M = q(MUTATIONS_TABLE)
       return prepared(`DELETE FROM ${M} WHERE rowid IN (SELECT rowid FROM ${M} WHERE at < @p1 LIMIT @p2)`).run({ p1: before.toISOString(), p2: limit }).changes
     },
     async close() {
+      watcher.stop()
       cache.clear()
       if (owned) db.close()
     },

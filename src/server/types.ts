@@ -195,10 +195,32 @@ export interface ReplicaSource {
    * (`_replica_mutations`): a mutation id is applied at most once, and a resend gets the stored answer.
    */
   applyMutation(table: TableInfo, plan: MutationPlan): Promise<MutationResult>
+  /**
+   * Optional: report writes as they commit, so the live channel (docs/live-sync.md) can poke its
+   * clients. PostgreSQL hears every process and plain SQL (LISTEN/NOTIFY from the version
+   * triggers); SQLite hears this process's writes at once and any other write within a moment.
+   * `onError` hears trouble the watch recovers from by itself (a lost connection). Returns the
+   * function that stops watching.
+   */
+  watch?(onChange: (tables: TableChanges) => void, onError: (error: unknown) => void): () => Promise<void>
   /** Delete up to `limit` mutation-id records older than `before`; returns how many went. */
   pruneMutations(before: Date, limit: number): Promise<number>
   close(): Promise<void>
 }
+
+/** One write a source heard of. */
+export interface TableChange {
+  /** The table's name in the database. */
+  table: string
+  /**
+   * The tracked (filterable and scope) fields of the row before and/or after the write, when the
+   * source knows them (PostgreSQL's trigger sends them); absent: any row may have changed.
+   */
+  images?: ReadonlyArray<Readonly<Record<string, JsonPrimitive>>>
+}
+
+/** Writes heard, or `'all'` when the source cannot tell which (a listener that reconnected, another process's SQLite write). */
+export type TableChanges = readonly TableChange[] | 'all'
 
 /** What `authorize` hands back: the caller's scope, ANDed into every query, e.g. `{ project_id: [1, 2] }`. */
 export type Scope = Filter

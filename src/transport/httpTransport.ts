@@ -2,6 +2,7 @@ import type { PullResponseBody } from '../core/protocol'
 import { DELETED_FIELD, VERSION_FIELD } from '../core/protocol'
 import { parseDigestBody } from './digestBody'
 import type { Change, DigestRequest, DigestResult, PullRequest, PullResult, Transport } from '../core/pullWire'
+import { readLiveChannel } from './liveStream'
 import { asRow, fetchOrThrow, httpError, keyOf, malformed, readJson, versionOf } from './validateRow'
 
 export interface HttpTransportOptions {
@@ -20,19 +21,28 @@ export interface HttpTransportOptions {
    * @example httpTransport({ url, fetch: myInstrumentedFetch })
    */
   fetch?: typeof fetch
+  /**
+   * Hold the server's live channel (`GET <url>/live`, Server-Sent Events) open so that changes
+   * arrive in milliseconds; polling stays on as the fallback while it is down. `false` turns it
+   * off: the client then learns of changes at its polls only.
+   * @default true
+   * @example httpTransport({ url, live: false })
+   */
+  live?: boolean
 }
 
 /**
  * Speaks our own protocol (docs/protocol.md): `GET <url>/pull?collection&filter&cursor&limit`
  * answered by `{ rows, cursor, hasMore, remaining }`, tombstones as `{ id, _version, _deleted: true }`;
- * and `GET <url>/digest?collection&filter&cursor` answered by `{ count, hash }`.
+ * `GET <url>/digest?collection&filter&cursor` answered by `{ count, hash }`; and the live channel
+ * `GET <url>/live?collection=a&collection=b`, a stream of pokes (off with `live: false`).
  *
  * @example
  * createReplica({ collections, transport: httpTransport({ url: 'https://api.example.com/replica' }) })
  */
 export function httpTransport(options: HttpTransportOptions): Transport {
   const base = options.url.replace(/\/+$/, '')
-  return {
+  const transport: Transport = {
     async pull(request: PullRequest): Promise<PullResult> {
       const params = new URLSearchParams({ collection: request.collection, filter: JSON.stringify(request.filter) })
       if (typeof request.checkpoint === 'string') params.set('cursor', request.checkpoint)
@@ -57,6 +67,15 @@ export function httpTransport(options: HttpTransportOptions): Transport {
       return parseDigestBody(await readJson(response))
     },
   }
+  if (options.live !== false) {
+    transport.live = async (request) => {
+      const params = new URLSearchParams()
+      for (const collection of request.collections) params.append('collection', collection)
+      const headers = typeof options.headers === 'function' ? await options.headers() : options.headers
+      return readLiveChannel(options.fetch ?? globalThis.fetch, `${base}/live?${params}`, headers, request)
+    }
+  }
+  return transport
 }
 
 /** Validates a pull answer completely before any of it is used. */

@@ -18,7 +18,9 @@ function openApp(options: { file: string; url: string; clock: VirtualClock; jour
   const pushOver = httpPushTransport({ url: options.url })
   const replica = createReplica({
     collections: { item: collection<Item>() },
-    transport: httpTransport({ url: options.url }),
+    // Polling only: the schedule drives every request and timer on a virtual clock, and the live
+    // channel's stream (and its poke spacing) would run beside it (a follow-up: schedule pokes too).
+    transport: httpTransport({ url: options.url, live: false }),
     // The real push transport; the journal notes what was sent and which answers came back.
     push: {
       async push(request) {

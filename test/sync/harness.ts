@@ -63,7 +63,8 @@ export function liveReplica(server: SetupServer, options: Options = {}) {
   const events: ReplicaEvent[] = []
   const replica = createReplica({
     collections: { note: {}, contact: {} },
-    transport: httpTransport({ url: api.url, ...(fetch ? { fetch } : {}), ...(headers ? { headers } : {}) }),
+    // The emulation has no live channel: these tests are about pulls, polls and their failures.
+    transport: httpTransport({ url: api.url, live: false, ...(fetch ? { fetch } : {}), ...(headers ? { headers } : {}) }),
     persistence: memoryPersistence(),
     onlineManager,
     focusManager,

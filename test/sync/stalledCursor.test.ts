@@ -91,7 +91,7 @@ describe('our protocol over a server whose cursor does not move', () => {
   async function expectStoppedAtSecondPage(answer: (cursor: string | null, request: number) => object) {
     let requests = 0
     server.use(http.get('http://stuck.test/replica/pull', ({ request }) => HttpResponse.json(answer(new URL(request.url).searchParams.get('cursor'), ++requests))))
-    const { replica, store, state } = await syncUntilError(httpTransport({ url: 'http://stuck.test/replica' }))
+    const { replica, store, state } = await syncUntilError(httpTransport({ url: 'http://stuck.test/replica', live: false }))
     expect(replica.selectors.selectSubscription(state(), notes).error).toMatchObject({ code: 'cursor_stalled' })
     expect(replica.selectors.notes.selectTotal(state())).toBe(10)
     expect(requests).toBe(2)

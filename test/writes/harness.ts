@@ -101,7 +101,8 @@ export function writeClient(
   const headers = () => (options.token ? { authorization: `Bearer ${options.token}` } : ({} as Record<string, string>))
   const replica = createReplica({
     collections: { todo: {} },
-    transport: httpTransport({ url: backend.url, headers }),
+    // Faults are injected per request in order: a live channel's request would take one meant for a pull.
+    transport: httpTransport({ url: backend.url, headers, live: false }),
     push: httpPushTransport({ url: backend.url, headers }),
     persistence: options.persistence ?? memoryPersistence(),
     onlineManager,

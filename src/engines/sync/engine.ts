@@ -9,6 +9,9 @@ import type { Alarm } from '../../runtime/alarm'
 import type { LiveSyncConfig } from '../liveOptions'
 import type { ReplicaEvent } from '../../runtime/events'
 import type { LiveRuntime } from '../../runtime/liveRuntime'
+import { createLiveChannelKeeper, pokeConcerns } from '../../runtime/liveChannel'
+import type { Filter } from '../../core/protocol'
+import type { LivePoke } from '../../core/pullWire'
 import { runSubscriptionLoop } from './subscriptionLoop'
 import type { LoopServices } from './subscriptionLoop'
 import type { Transport } from '../../core/pullWire'
@@ -58,6 +61,8 @@ interface Running {
   subscribers: Array<{ id: string | undefined; interval: number }>
   /** The loop ended on a failure no retry fixes (a 4xx); a new subscriber starts it again. */
   stopped: boolean
+  collection: string
+  filter: Filter
 }
 
 /** One store's sync side, as the middleware's handlers drive it. */
@@ -109,6 +114,24 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Sync
   hydrated.then((store) => (opened = store), () => {})
 
   const { live, runtime, emit } = config
+  const ringCollections = (collections: readonly string[], trigger: 'poke' | 'live', where?: LivePoke['where']) => {
+    for (const entry of running.values()) {
+      if (collections.includes(entry.collection) && pokeConcerns(entry.filter, where?.[entry.collection])) entry.alarm.ring(trigger)
+    }
+  }
+  const subscribedCollections = () => [...new Set([...running.values()].map((e) => e.collection))].sort()
+  // One live connection per store, for the collections subscribed (when the transport has one).
+  const channel = config.transport.live
+    ? createLiveChannelKeeper({
+        live: config.transport.live.bind(config.transport),
+        timers: live.timers,
+        backoff: live.backoff,
+        emit,
+        onOpen: () => ringCollections(subscribedCollections(), 'live'),
+        onPoke: (poke) => ringCollections(poke.collections, 'poke', poke.where),
+      })
+    : undefined
+  const listenFor = () => channel?.want(subscribedCollections())
   const services: LoopServices = {
     actions,
     dispatch,
@@ -119,8 +142,10 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Sync
     limiter: runtime.limiter,
     connectivity: runtime.connectivity,
     emit,
+    channelUp: () => channel?.isUp() ?? false,
   }
   const stopListening = runtime.onWake((wake) => {
+    if (wake.trigger === 'reconnect') channel?.retryNow()
     if (wake.trigger === 'reconnect' && wake.outageMs < RECONNECT_AFTER_OFFLINE_MS) return
     for (const { alarm } of running.values()) alarm.ring(wake.trigger)
   })
@@ -148,9 +173,10 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Sync
   }
 
   function start(key: string, scope: Required<Scope>, subscriber: Running['subscribers'][number]): void {
-    const entry: Running = { controller: new AbortController(), alarm: createAlarm(live.timers), subscribers: [subscriber], stopped: false }
+    const entry: Running = { controller: new AbortController(), alarm: createAlarm(live.timers), subscribers: [subscriber], stopped: false, collection: scope.collection, filter: scope.filter }
     running.set(key, entry)
     launch(key, scope, entry)
+    listenFor()
   }
 
   function launch(key: string, scope: Required<Scope>, entry: Running): void {
@@ -198,6 +224,7 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Sync
       if (current.subscribers.length > 0) return
       running.delete(key)
       current.controller.abort()
+      listenFor()
       dispatch(actions.syncStopped({ key }))
     },
 
@@ -211,6 +238,7 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Sync
         for (const { controller } of running.values()) controller.abort()
         running.clear()
         await Promise.allSettled([...loops])
+        await channel?.close()
         const store = await hydrated.catch(() => undefined)
         await store?.close()
       })()

@@ -11,6 +11,7 @@ import { guardTransport } from '../../runtime/guardedTransport'
 import { retry } from '../../runtime/retryer'
 import type { RetryContext } from '../../runtime/retryer'
 import type { Limiter } from '../../runtime/limiter'
+import { sleep } from '../../runtime/timers'
 import type { LiveSyncConfig } from '../liveOptions'
 import { pullUntilCaughtUp } from './pull'
 import type { PullOptions } from './pull'
@@ -27,6 +28,8 @@ export interface LoopServices {
   limiter: Limiter
   connectivity: Connectivity
   emit: (event: ReplicaEvent) => void
+  /** Whether the live channel is up (pokes arrive), which makes a held-back pull worth retrying soon. */
+  channelUp: () => boolean
 }
 
 /** One subscription, as its loop sees it. */
@@ -204,11 +207,48 @@ export async function runSubscriptionLoop(services: LoopServices, target: LoopTa
     })
 
   let trigger: PullTrigger = 'subscribe'
+  let heldBackWait = HELD_BACK_FIRST_MS
+  let lastPullAt = -Infinity
+  let spacing = POKE_SPACING_MS
   for (;;) {
+    // A poke pulls at once after a quiet spell. Pokes that keep coming (a burst of writes) are
+    // spaced out, the space doubling up to POKE_SPACING_MAX_MS: those arriving meanwhile fold into
+    // the next pull, so a storm of any length costs a handful of pulls, not one per write.
+    if (trigger === 'poke') {
+      const since = services.now() - lastPullAt
+      if (since > spacing * 2) spacing = POKE_SPACING_MS
+      if (since < spacing) {
+        await sleep(live.timers, spacing - since, signal)
+        spacing = Math.min(spacing * 2, POKE_SPACING_MAX_MS)
+      }
+    }
+    lastPullAt = services.now()
     emit({ type: 'pullStarted', key, trigger })
     const outcome = await pullWithRetries()
     if (outcome === 'stopped') return
     if (outcome === 'synced' && (await checkDigest()) === 'stopped') return
-    trigger = await alarm.wait(target.pollingInterval(), signal)
+    const interval = target.pollingInterval()
+    // A poke announced a commit that a transaction still open elsewhere holds back (PostgreSQL):
+    // no second poke comes when that transaction ends, so look again soon rather than at the poll.
+    if (outcome === 'synced' && lastHeldBack && services.channelUp()) {
+      const wait = interval > 0 ? Math.min(interval, heldBackWait) : heldBackWait
+      heldBackWait = Math.min(heldBackWait * 1.5, HELD_BACK_MAX_MS)
+      trigger = await alarm.wait(wait, signal)
+      if (trigger === 'poll') trigger = 'heldBack'
+    } else {
+      heldBackWait = HELD_BACK_FIRST_MS
+      trigger = await alarm.wait(interval, signal)
+    }
   }
 }
+
+/** Shortest time between the starts of two pulls when the second is for a poke, in ms; it doubles while pokes keep coming, up to the max. */
+const POKE_SPACING_MS = 100
+const POKE_SPACING_MAX_MS = 2_000
+
+/**
+ * The first wait before pulling again a scope whose changes are held back, in ms; it grows by half
+ * up to the max. A write transaction usually holds the horizon for a few ms, rarely for long.
+ */
+const HELD_BACK_FIRST_MS = 25
+const HELD_BACK_MAX_MS = 5_000
