@@ -1,11 +1,12 @@
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { collection, createFocusManager, createOnlineManager, createReplica, filePersistence, httpPushTransport, httpTransport, mergeFields } from '../../src'
+import { collection, mergeFields } from '../../src'
 import type { ConflictInfo } from '../../src'
 import { createReplicaHandler, sqliteSource } from '../../src/server/index.js'
-import { makeStore, waitFor } from '../fixtures/store'
+import { waitFor } from '../fixtures/store'
 import { serve, tempDir } from '../server/helpers'
+import { fileClient } from './fileClient'
 
 // A three-way merge against the reference server over SQLite, through real HTTP on loopback, with
 // a client that keeps its database in a file and restarts between the edit and the push.
@@ -41,26 +42,18 @@ afterAll(async () => {
 const notes = { collection: 'note', filter: { project_id: 1 } }
 
 function client(file: string, online: boolean, seen: Array<ConflictInfo<Note>>) {
-  const url = `${http.base}/replica`
   const merge = mergeFields<Note>()
-  const onlineManager = createOnlineManager({ setEventListener: () => undefined, initiallyOnline: online })
-  const replica = createReplica({
+  const c = fileClient({
+    url: `${http.base}/replica`,
+    file,
+    online,
     collections: { note: collection<Note>() },
-    transport: httpTransport({ url }),
-    push: httpPushTransport({ url }),
-    persistence: filePersistence(file),
-    onlineManager,
-    focusManager: createFocusManager({ setEventListener: () => undefined }),
-    pollingInterval: 0,
     onConflict: (conflict) => {
       seen.push(structuredClone(conflict))
       return merge(conflict)
     },
   })
-  const store = makeStore(replica)
-  const note = (id: string) => replica.selectors.note.selectById(store.getState(), id)
-  const settled = () => waitFor(store, (s) => replica.selectors.selectPendingWrites(s) === 0 && replica.selectors.selectWrites(s).status === 'idle', 10_000)
-  return { replica, store, onlineManager, note, settled }
+  return { ...c, note: (id: string) => c.replica.selectors.note.selectById(c.store.getState(), id) }
 }
 
 const serverNote = (id: string) => db.prepare('SELECT id, project_id, title, body FROM notes WHERE id = ?').get(id)
