@@ -44,11 +44,14 @@ export type { Row, Transport } from './core/pullWire'
 export type { PushTransport } from './transport/httpPush'
 export { httpPushTransport } from './transport/httpPush'
 export { newId } from './core/ids'
+export { mergeFields } from './engines/writes/mergeFields'
+export type { FieldConflict, MergeFieldsOptions } from './engines/writes/mergeFields'
 export type { WritesState } from './state/writesSlice'
 export type {
   CollectionChange,
   ConflictDecision,
   ConflictInfo,
+  ConflictOf,
   OutboxEntry,
   PendingCount,
   PushStatus,

@@ -22,6 +22,14 @@ export interface OutboxEntry {
    * a key gets the version its predecessor produced when the server answers for it.
    */
   baseVersion: number | null
+  /**
+   * The row the write was made on, as the client held it when the write was queued (the stored
+   * server row, or what the key's previous pending write showed); null for a create. It follows
+   * `baseVersion`: when the server answers for the previous write, or a conflict is resolved by
+   * sending again, it becomes the server's row of that version. `onConflict` gets it as `base`.
+   * Absent from entries an older version of the library queued (read as null).
+   */
+  base?: Row | null
 }
 
 /** What `save` carries: a whole row (insert or replace), or a patch of the row held. */
@@ -72,8 +80,19 @@ export interface ResolvedConflict {
   resolution: 'server' | 'client' | 'merged'
 }
 
-/** What `onConflict` is told: the local write, the server's row as it stands (null: deleted), the mutation. */
+/**
+ * What `onConflict` is told: the row the local write was made on, the row it wanted, the server's
+ * row as it stands, and the mutation. `base`, `local` and `server` are the three sides of a
+ * three-way merge (see `mergeFields`).
+ */
 export interface ConflictInfo<T = Row> {
+  /** The collection written to. */
+  collection: string
+  /**
+   * The row the local write was made on, as held when it was queued (null: a create, or the
+   * client held no row). What the user saw before editing.
+   */
+  base: T | null
   /** The row the local write wanted (null for a delete). */
   local: T | null
   /** The server's row now (null if it was deleted or never existed). */
@@ -83,6 +102,15 @@ export interface ConflictInfo<T = Row> {
 
 /** What `onConflict` decides: keep the server's row, send the local one again, or send a merged row. */
 export type ConflictDecision<T = Row> = 'server' | 'client' | T
+
+/**
+ * `onConflict`'s argument for a replica's collections: one `ConflictInfo` per collection, told
+ * apart by `collection`, so that `base`, `local` and `server` have the collection's row type.
+ *
+ * @example
+ * onConflict: (conflict) => (conflict.collection === 'note' ? mergeFields<Note>()(conflict) : 'server')
+ */
+export type ConflictOf<Rows> = { [K in keyof Rows & string]: ConflictInfo<Rows[K]> & { collection: K } }[keyof Rows & string]
 
 /** The push's health, in state. */
 export type PushStatus = 'idle' | 'pushing' | 'offline' | 'error'

@@ -20,7 +20,7 @@ import type { LiveSyncOptions } from '../engines/liveOptions'
 import type { Transport } from '../core/pullWire'
 import type { PushTransport } from '../transport/httpPush'
 import { buildWriteSelectors } from '../state/writesSelectors'
-import type { ConflictDecision, ConflictInfo } from '../core/writeTypes'
+import type { ConflictDecision, ConflictInfo, ConflictOf } from '../core/writeTypes'
 
 /** Options of `createReplica`; live-sync options (polling, retry, timeout, ...) are in {@link LiveSyncOptions}. */
 export interface ReplicaOptions<Collections extends Record<string, CollectionConfig<object>>, Path extends string> extends LiveSyncOptions {
@@ -77,12 +77,15 @@ export interface ReplicaOptions<Collections extends Record<string, CollectionCon
    */
   push?: PushTransport
   /**
-   * Decides a conflict (the server's row changed since the local write's base). `'server'` (the
-   * default) drops the local write and shows the server's row; `'client'` sends the local row again,
-   * based on the server's version; a row sends that row instead. Must be synchronous.
+   * Decides a conflict (the server's row changed since the local write's base). It is told the
+   * `base` the write was made on, the `local` row and the `server` row, typed by `collection`.
+   * `'server'` (the default) drops the local write and shows the server's row; `'client'` sends the
+   * local row again, based on the server's version; a row sends that row instead. Must be
+   * synchronous. `mergeFields()` is a field-level three-way merge. See docs/writes.md.
+   * @example onConflict: mergeFields() // each side's edits to different fields are both kept
    * @example onConflict: ({ local, server }) => (local && server ? { ...server, body: local.body } : 'server')
    */
-  onConflict?: (conflict: ConflictInfo) => ConflictDecision
+  onConflict?: (conflict: ConflictOf<RowsOf<Collections>>) => ConflictDecision<RowsOf<Collections>[keyof Collections]>
   /**
    * Most writes per push request. Default 100.
    * @example pushBatchSize: 20
@@ -190,7 +193,8 @@ export function createReplica<
     pageSize,
     saveInterval: options.saveInterval,
     pushBatchSize,
-    onConflict: options.onConflict,
+    // Typed by collection for the app; the engine hands it rows of the collection it names.
+    onConflict: options.onConflict as ((conflict: ConflictInfo) => ConflictDecision) | undefined,
     now: options.now ?? Date.now,
     live,
   })

@@ -1,5 +1,5 @@
 import { createAction } from '@reduxjs/toolkit'
-import { newId } from '../core/ids'
+import { randomId } from '../core/ids'
 import type { SubscribeOptions } from '../core/scope'
 import type { Row } from '../core/pullWire'
 import type { RemovePayload, SavePayload } from '../core/writeTypes'
@@ -28,7 +28,7 @@ export function buildActions(reducerPath: string) {
    */
   const subscribe = createAction(type('subscribe'), (options: SubscribeOptions, subscriberId?: string) => ({
     payload: options,
-    meta: { subscriberId: subscriberId ?? newId() },
+    meta: { subscriberId: subscriberId ?? randomId() },
   }))
   const slices = {
     subscriptions: buildSubscriptionsSlice(reducerPath, subscribe),

@@ -62,11 +62,13 @@ function storedOutbox(stored: Loaded, collections: Record<string, unknown>): { e
   if (format !== FORMAT_VERSION) return { entries: [], problem: 'incompatible' }
   const entries: OutboxEntry[] = []
   for (const doc of data(OUTBOX)) {
-    const { id, seq, collection, key, op, row, baseVersion } = doc
+    const { id, seq, collection, key, op, row, baseVersion, base } = doc
     if (typeof id !== 'string' || typeof seq !== 'number' || typeof collection !== 'string' || !Object.hasOwn(collections, collection)) continue
     if ((typeof key !== 'string' && typeof key !== 'number') || (baseVersion !== null && typeof baseVersion !== 'number')) continue
-    if (op === 'delete') entries.push({ id, seq, collection, key, op, baseVersion })
-    else if (op === 'upsert' && typeof row === 'object' && row !== null) entries.push({ id, seq, collection, key, op, row: row as Row, baseVersion })
+    // The row the write was made on (for onConflict); an older entry has none.
+    const based = typeof base === 'object' && !Array.isArray(base) ? { base: base as Row | null } : {}
+    if (op === 'delete') entries.push({ id, seq, collection, key, op, baseVersion, ...based })
+    else if (op === 'upsert' && typeof row === 'object' && row !== null) entries.push({ id, seq, collection, key, op, row: row as Row, baseVersion, ...based })
   }
   return { entries }
 }

@@ -12,7 +12,7 @@ import { createVouching } from './vouching'
 import type { TombstoneDoc, TombstoneMemory } from './tombstones'
 import type { Collection, StoredRow } from './rows'
 import { matchesFilter } from '../core/scope'
-import { newId } from '../core/ids'
+import { randomId } from '../core/ids'
 import { createOutboxStore, OUTBOX } from './outboxStore'
 import type { OutboxEntry } from '../core/writeTypes'
 import { digestAccumulator } from '../core/digestHash'
@@ -74,7 +74,7 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
       queue.changed()
       if (urgent) queue.flush().catch(() => {}) // failures reach onSaved
     },
-    newId,
+    mutationId: randomId,
   })
 
   if (following && connection.writer) {

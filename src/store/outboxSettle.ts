@@ -101,16 +101,17 @@ function settleOne(
     index.drop(entry)
   }
   // The key's next write is based on the version this one leaves behind.
-  const rebaseFollowing = (version: number | null) => {
+  const rebaseFollowing = (version: number | null, base: Row | null) => {
     const following = list[list.indexOf(entry) + 1]
     if (!following) return
     following.baseVersion = version
+    following.base = base
     outbox.update(following)
   }
   if (result.status === 'applied') {
     settlement.applied++
     rebase(ctx, entry.collection, k, result.row, result.version)
-    rebaseFollowing(result.version)
+    rebaseFollowing(result.version, result.row)
     done()
     return
   }
@@ -125,7 +126,7 @@ function settleOne(
       at: now,
     })
     const held = index.baseOf(entry.collection, k)
-    rebaseFollowing(held && typeof held.v === 'number' ? held.v : null)
+    rebaseFollowing(held && typeof held.v === 'number' ? held.v : null, held?.r ?? null)
     done()
     return
   }
@@ -143,9 +144,10 @@ function settleOne(
   }
   settlement.conflicts.push({ id: entry.id, collection: entry.collection, key: entry.key, resolution: decision === 'client' ? 'client' : 'merged' })
   // A new mutation (new id), based on the version the server has now.
-  entry.id = options.newId()
+  entry.id = options.mutationId()
   known.add(entry.id)
   entry.baseVersion = result.version
+  entry.base = result.row
   if (decision !== 'client') {
     entry.op = 'upsert'
     entry.row = decision.merged

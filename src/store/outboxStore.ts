@@ -87,12 +87,16 @@ export interface OutboxStoreOptions {
   holdersFor(collection: string, row: Row): number[]
   /** Something changed: save soon (`urgent`: now). */
   changed(urgent: boolean): void
-  newId(): string
+  /** A new mutation id (random, unguessable: a replay is answered from the server's record). */
+  mutationId(): string
 }
 
 const copy = (entry: OutboxEntry): OutboxEntry => {
-  const { id, seq, collection, key, op, row, baseVersion } = entry
-  return row === undefined ? { id, seq, collection, key, op, baseVersion } : { id, seq, collection, key, op, row, baseVersion }
+  const { id, seq, collection, key, op, row, baseVersion, base } = entry
+  const out: OutboxEntry = { id, seq, collection, key, op, baseVersion }
+  if (row !== undefined) out.row = row
+  if (base !== undefined) out.base = base
+  return out
 }
 
 /**
@@ -176,7 +180,10 @@ export function createOutboxStore(options: OutboxStoreOptions): OutboxStore {
       } else {
         const held = baseOf(collection, k)
         const baseVersion = last !== undefined ? null : held && typeof held.v === 'number' ? held.v : null
-        const fresh: OutboxEntry = { id: options.newId(), seq: ++seq, collection, key, op: write.op, baseVersion }
+        // The row the user edited: the previous pending write's, else the stored server row. A
+        // whole row, like the write itself (an upsert carries its whole row too).
+        const base = visibleByK(collection, k) ?? null
+        const fresh: OutboxEntry = { id: options.mutationId(), seq: ++seq, collection, key, op: write.op, baseVersion, base }
         if (write.op === 'upsert') fresh.row = write.row!
         known.add(fresh.id)
         outbox.insert(fresh)

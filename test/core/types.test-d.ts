@@ -1,6 +1,6 @@
 import { configureStore } from '@reduxjs/toolkit'
 import { describe, expectTypeOf, it } from 'vitest'
-import { collection, createReplica, httpTransport } from '../../src'
+import { collection, createReplica, httpTransport, mergeFields } from '../../src'
 import type { DefaultRow, Key, SubscriptionState } from '../../src'
 
 interface Note { id: number; project_id: number; body: string; updated_at: string }
@@ -49,5 +49,35 @@ describe('inference', () => {
     replica.selectors.note.selectAll({ other: 1 })
     // @ts-expect-error: a custom reducerPath changes where the state is read
     createReplica({ reducerPath: 'offline', collections: { note: collection<Note>() }, transport: httpTransport({ url: '' }) }).selectors.note.selectAll(store.getState())
+  })
+})
+
+describe('onConflict', () => {
+  it('base, local and server have the row type of the collection named', () => {
+    createReplica({
+      collections: { note: collection<Note>(), user: collection<User>({ primaryKey: 'uuid' }) },
+      transport: httpTransport({ url: 'http://localhost/replica' }),
+      onConflict: (conflict) => {
+        if (conflict.collection === 'note') {
+          expectTypeOf(conflict.base).toEqualTypeOf<Note | null>()
+          expectTypeOf(conflict.local).toEqualTypeOf<Note | null>()
+          expectTypeOf(conflict.server).toEqualTypeOf<Note | null>()
+          return conflict.server ? { ...conflict.server, body: conflict.local?.body ?? '' } : 'server'
+        }
+        expectTypeOf(conflict.base).toEqualTypeOf<User | null>()
+        // @ts-expect-error: a user has no body
+        void conflict.base?.body
+        return 'server'
+      },
+    })
+  })
+
+  it('mergeFields fits onConflict as it is, and its per-field rules are typed by the row', () => {
+    createReplica({ collections: { note: collection<Note>() }, transport: httpTransport({ url: '' }), onConflict: mergeFields() })
+    mergeFields<Note>({ fields: { body: ({ local, server }) => `${server ?? ''}${local ?? ''}` } })
+    // @ts-expect-error: body is a string
+    mergeFields<Note>({ fields: { body: () => 1 } })
+    // @ts-expect-error: no such field
+    mergeFields<Note>({ fields: { title: () => 'x' } })
   })
 })

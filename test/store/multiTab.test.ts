@@ -125,6 +125,7 @@ describe('one writer per database (fake navigator.locks, fake-indexeddb)', () =>
     // The leader goes on: more rows, a cursor ahead, and a write queued offline (never pushed).
     leader.applyPage({ subscription, changes: page(301, 600), checkpoint: 'c600' })
     leader.writes.write({ collection: 'note', key: 9_001, op: 'upsert', row: { id: 9_001, project_id: 1, body: 'written in the leader' } })
+    leader.writes.write({ collection: 'note', key: 5, op: 'upsert', row: { id: 5, project_id: 1, body: 'edited in the leader' } })
     await leader.flush()
     // The follower syncs on its own, less far, and writes too; it saves nothing.
     follower.applyPage({ subscription, changes: page(301, 450, 'Follower'), checkpoint: 'c450' })
@@ -137,7 +138,7 @@ describe('one writer per database (fake navigator.locks, fake-indexeddb)', () =>
     await waitUntil(() => follower.role === 'leader')
     await follower.flush()
     expect(adopted).toHaveLength(1)
-    expect(adopted[0]!.map((a) => a.change.upserted.map((r) => r.body))).toEqual([['written in the leader']])
+    expect(adopted[0]!.map((a) => a.change.upserted.map((r) => r.body))).toEqual([['written in the leader'], ['edited in the leader']])
 
     // On disk: exactly the new leader's memory, its own cursor with its own rows, both writes.
     const after = await onDisk('two-tabs')
@@ -145,7 +146,13 @@ describe('one writer per database (fake navigator.locks, fake-indexeddb)', () =>
     expect(after).toMatchObject({ checkpoints: { 'note:{}': 'c450' } })
     expect(typeof after === 'object' && after.rows.map((r) => r.id)).toEqual([...Array.from({ length: 450 }, (_, i) => i + 1), 9_001, 9_002])
     expect(typeof after === 'object' && after.rows.find((r) => r.id === 400)?.body).toBe('Follower 400')
-    expect(follower.writes.entries().map((e) => e.row?.body)).toEqual(['written in the follower', 'written in the leader'])
+    expect(follower.writes.entries().map((e) => e.row?.body)).toEqual(['written in the follower', 'written in the leader', 'edited in the leader'])
+    // Adopted with the rows they were made on (onConflict's base), and their base versions.
+    expect(follower.writes.entries().map((e) => [e.base, e.baseVersion])).toEqual([
+      [null, null],
+      [null, null],
+      [{ id: 5, project_id: 1, body: 'Note 5' }, 5],
+    ])
 
     // It saves incrementally from then on, and a reopened store finds what it saved.
     follower.applyPage({ subscription, changes: page(451, 500), checkpoint: 'c500' })

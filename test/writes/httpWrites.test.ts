@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createFocusManager, createOnlineManager, createReplica, filePersistence, httpPushTransport, httpTransport } from '../../src'
-import { makeStore, waitFor } from '../fixtures/store'
+import { waitFor } from '../fixtures/store'
+import { fileClient } from './fileClient'
 import { serve, tempDir } from '../server/helpers'
 import { todoServer } from './serverFixture'
 import type { Todo } from './harness'
@@ -22,21 +22,8 @@ afterAll(async () => {
 })
 
 function client(file: string, online: boolean) {
-  const url = `${http.base}/replica`
-  const onlineManager = createOnlineManager({ setEventListener: () => undefined, initiallyOnline: online })
-  const replica = createReplica({
-    collections: { todo: {} },
-    transport: httpTransport({ url }),
-    push: httpPushTransport({ url }),
-    persistence: filePersistence(file),
-    onlineManager,
-    focusManager: createFocusManager({ setEventListener: () => undefined }),
-    pollingInterval: 0,
-  })
-  const store = makeStore(replica)
-  const todo = (id: string) => replica.selectors.todo.selectById(store.getState(), id) as Todo | undefined
-  const settled = () => waitFor(store, (s) => replica.selectors.selectPendingWrites(s) === 0 && replica.selectors.selectWrites(s).status === 'idle', 10_000)
-  return { replica, store, onlineManager, todo, settled }
+  const c = fileClient({ url: `${http.base}/replica`, file, online, collections: { todo: {} } })
+  return { ...c, todo: (id: string) => c.replica.selectors.todo.selectById(c.store.getState(), id) as Todo | undefined }
 }
 
 describe('writes over HTTP to the reference server', () => {

@@ -15,7 +15,7 @@ export function conflictResolver(
   return ({ entry, server }) => {
     if (!onConflict) return 'server'
     try {
-      const decision = onConflict({ local: entry.row ?? null, server, mutation: entry })
+      const decision = onConflict({ collection: entry.collection, base: entry.base ?? null, local: entry.row ?? null, server, mutation: entry })
       if (decision === 'server' || decision === 'client') return decision
       const merged = toLocalWrite('save', { collection: entry.collection, row: decision }, collections, () => undefined)
       if (String(merged.key) !== String(entry.key)) throw new ReplicaError('bad_write', 'a merged row must keep the primary key')

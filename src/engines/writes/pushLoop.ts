@@ -9,7 +9,7 @@ import { guardRequest } from '../../runtime/guardedTransport'
 import { retry } from '../../runtime/retryer'
 import type { LiveSyncConfig } from '../liveOptions'
 import type { PushTransport } from '../../transport/httpPush'
-import { newId } from '../../core/ids'
+import { randomId } from '../../core/ids'
 import type { ConflictDecision, ConflictInfo, OutboxEntry, PushStatus } from '../../core/writeTypes'
 import { toLocalWrite } from './validate'
 import { conflictResolver } from './conflicts'
@@ -95,7 +95,7 @@ export function createWriteEngine(config: WriteEngineConfig): WriteEngine {
       const key = payload?.key ?? payload?.row?.[config.collections[String(payload?.collection)]?.primaryKey ?? 'id']
       dispatch(
         actions.writeRejected({
-          id: newId(),
+          id: randomId(),
           collection: String(payload?.collection),
           ...(typeof key === 'string' || typeof key === 'number' ? { key } : {}),
           op: op === 'save' ? 'upsert' : 'delete',
