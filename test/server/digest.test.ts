@@ -14,7 +14,7 @@ import {
   type Scope,
 } from '../../src/server/index.js'
 import { digestAccumulator, fnv1a32 } from '../../src/core/digestHash.js'
-import { SECRET, applyRows, get, pgSchema, pullAll, serve, tempDir } from './helpers.js'
+import { SECRET, applyRows, get, pgSchema, pgSettled, pullAll, serve, tempDir } from './helpers.js'
 
 // GET <base>/digest: count + order-independent hash of what a client that applied the stream up
 // to a cursor must hold. Checked against the digest of the rows actually pulled, on SQLite and
@@ -248,6 +248,9 @@ describe('GET /digest on PostgreSQL', () => {
 
   it('sees a row deleted behind the stream\'s back', async () => {
     const filter = { project_id: 2 }
+    // The horizon is cluster-wide: wait until no transaction of another file holds the setup's
+    // writes back, so the stream's cursor passes every row the test then deletes.
+    await pgSettled(async (sql) => (await pgdb.pool.query(sql)).rows)
     const { cursor } = await pullAll(server.base, 'note', filter, 1000)
     const before = (await get(digestUrl(server.base, { collection: 'note', filter, cursor }))).body
     await pgdb.pool.query(`DELETE FROM "${pgdb.schema}".notes WHERE id = (SELECT min(id) FROM "${pgdb.schema}".notes WHERE project_id = 2 AND NOT _deleted)`)
