@@ -1,13 +1,18 @@
 import path from 'node:path'
+import Database from 'better-sqlite3'
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { text, useNotesAppInChromium } from './e2eHarness'
 
 // Two tabs of the notes app in one browser profile: one writes IndexedDB (the Web Lock's holder),
-// the other follows, and takes over when the first closes.
+// the other follows, and takes over when the first closes. Both poll only once an hour, so what
+// reaches a tab within LIVE ms came over its live channel, not a poll.
 const env = useNotesAppInChromium('multitab')
 const LEADER = 'this tab saves'
 const FOLLOWER = 'another tab saves'
+const HOUR = 3_600_000
+/** Longer than a pull of one change takes on a busy machine; far shorter than a poll. */
+const LIVE = 5_000
 
 type Snapshot = { ids: string[]; setAside: unknown; role: unknown; databases: string[] }
 
@@ -51,13 +56,17 @@ async function snapshot(page: Page): Promise<{ redux: Snapshot; disk: { ids: str
 }
 
 describe('the notes example in two tabs', () => {
-  it('one tab writes, the other follows live; the follower takes over when the leader closes, and reopens offline intact', async () => {
+  it('a note written in either tab, or on the server, shows in both at once; the follower takes over when the leader closes, and reopens offline intact', async () => {
     const context = await env.browser.newContext()
     const errors: string[] = []
+    const withLiveChannel = new Set<Page>()
     const open = async () => {
       const page = await context.newPage()
       page.on('pageerror', (error) => errors.push(error.message))
-      await page.goto(env.app.url)
+      page.on('request', (request) => {
+        if (new URL(request.url()).pathname === '/replica/live') withLiveChannel.add(page)
+      })
+      await page.goto(`${env.app.url}/?pollingInterval=${HOUR}`)
       await page.getByTestId('status-notes').filter({ hasText: 'synced' }).waitFor({ timeout: 90_000 })
       await page.getByTestId('status-contacts').filter({ hasText: 'synced' }).waitFor({ timeout: 30_000 })
       return page
@@ -70,16 +79,35 @@ describe('the notes example in two tabs', () => {
     await first.getByTestId('role').filter({ hasText: LEADER }).waitFor({ timeout: 10_000 })
     expect(await text(second, 'role')).toBe(FOLLOWER)
 
-    // A note written in the follower: shown there at once, pushed by it, pulled by the leader.
+    // Each tab holds its own live channel (the follower syncs too; it only never saves).
+    expect([...withLiveChannel]).toEqual([first, second])
+
+    // A note written in the follower: shown there at once, pushed by it, poked to the leader.
     await second.getByTestId('draft').fill('written in the second tab')
     await second.getByRole('button', { name: 'Add' }).click()
     await second.getByText('written in the second tab').waitFor({ timeout: 10_000 })
     await second.getByTestId('pending').filter({ hasText: '0 to push' }).waitFor({ timeout: 30_000 })
-    // The leader pulls on focus (or its next poll).
-    await first.evaluate(() => document.dispatchEvent(new Event('visibilitychange')))
-    await first.getByText('written in the second tab').waitFor({ timeout: 45_000 })
-    expect(await text(first, 'counts')).toBe('10001 notes, 1000 contacts')
-    expect(await text(second, 'counts')).toBe('10001 notes, 1000 contacts')
+    await first.getByText('written in the second tab').waitFor({ timeout: LIVE })
+
+    // And the other way: written in the leader, poked to the follower.
+    await first.getByTestId('draft').fill('written in the first tab')
+    await first.getByRole('button', { name: 'Add' }).click()
+    await first.getByTestId('pending').filter({ hasText: '0 to push' }).waitFor({ timeout: 30_000 })
+    await second.getByText('written in the first tab').waitFor({ timeout: LIVE })
+
+    // A note written on the server in plain SQL, past the replica handler: its triggers move the
+    // version clock, the server notices and pokes both tabs.
+    const db = new Database(env.app.file)
+    try {
+      db.prepare('INSERT INTO notes (id, project_id, contact_id, body, created_at, updated_at) VALUES (?, 1, 1, ?, ?, ?)')
+        .run(900_001, 'written on the server', '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')
+    } finally {
+      db.close()
+    }
+    await first.getByText('written on the server').waitFor({ timeout: LIVE })
+    await second.getByText('written on the server').waitFor({ timeout: LIVE })
+    expect(await text(first, 'counts')).toBe('10003 notes, 1000 contacts')
+    expect(await text(second, 'counts')).toBe('10003 notes, 1000 contacts')
     expect(await text(second, 'role')).toBe(FOLLOWER)
 
     // The leader's tab closes: the follower takes the lead, and saves its memory in full.
@@ -88,14 +116,15 @@ describe('the notes example in two tabs', () => {
     await second.evaluate(() => (window as unknown as { replicaStore: { replica: { flush(): Promise<void> } } }).replicaStore.replica.flush())
     const led = await snapshot(second)
     expect(led.disk.ids).toEqual(led.redux.ids)
-    expect(led.redux.ids).toHaveLength(10_001)
+    expect(led.redux.ids).toHaveLength(10_003)
 
     // Offline, the new leader reloads: every row and the note are there, from an intact database.
     await context.route('**/replica/**', (route) => route.abort('internetdisconnected'))
     await second.reload()
     await second.getByTestId('hydration').filter({ hasText: 'hydrated' }).waitFor({ timeout: 30_000 })
-    expect(await text(second, 'counts')).toBe('10001 notes, 1000 contacts')
+    expect(await text(second, 'counts')).toBe('10003 notes, 1000 contacts')
     await second.getByText('written in the second tab').waitFor({ timeout: 10_000 })
+    await second.getByText('written on the server').waitFor({ timeout: 10_000 })
     await second.getByTestId('role').filter({ hasText: LEADER }).waitFor({ timeout: 10_000 })
     const reopened = await snapshot(second)
     expect(reopened.redux.ids).toEqual(led.redux.ids)
