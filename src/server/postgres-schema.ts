@@ -20,6 +20,8 @@ import { notifySql } from './postgres-notify.js'
  */
 export const DOLLAR = '$replica$'
 
+// Long (about 75 lines) because it is the DDL itself, statement after statement, in the order
+// PostgreSQL must run it; the SQL reads best as one script.
 export function installPostgresSql(d: Dialect, t: TableInfo, schema: string | undefined): string[] {
   for (const id of [t.table, ...t.allColumns]) if (id.includes(DOLLAR)) throw new Error(`redux-replica: identifier ${id} contains ${DOLLAR}`)
   const T = d.table(t.table)

@@ -114,7 +114,11 @@ async function collectionScope(ctx: Context, request: ReplicaRequest, collection
   return { clauses: scopeClauses(scope, table, collection) }
 }
 
-/** Checks one mutation completely, before any SQL, and builds what the source runs. */
+/**
+ * Checks one mutation completely, before any SQL, and builds what the source runs. Long (about 75
+ * lines) because it is one list of checks read top to bottom, each ending in its own rejection;
+ * split up, the order of the checks (which is part of what the endpoint promises) would be harder to see.
+ */
 function planMutation(
   m: Record<string, unknown> & { id: string },
   scopes: Map<string, ScopeVerdict>,

@@ -60,6 +60,7 @@ const on = <P extends { key: string }>(update: (subscription: SubscriptionState,
 /**
  * The subscriptions slice: status and counts per subscription, by `scopeKey`. Its actions are the
  * sync engine's reports (dispatched by the replica; an app may listen to them).
+ * Long (about 80 lines) because it is one `createSlice` call: a case reducer per report, each a few lines.
  */
 export function buildSubscriptionsSlice(reducerPath: string, subscribe: { type: string; match(action: unknown): action is PayloadAction<SubscribeOptions> }) {
   return createSlice({

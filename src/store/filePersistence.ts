@@ -19,6 +19,9 @@ export interface FilePersistenceOptions {
  *
  * @example
  * createReplica({ collections, transport, persistence: filePersistence('./data/replica.db') })
+ *
+ * Long (about 65 lines) because it is a factory: the adapter object it returns is a few short
+ * methods over one shared file path and save state.
  */
 export function filePersistence(path: string, options: FilePersistenceOptions = {}): Persistence {
   const fsync = options.fsync ?? true

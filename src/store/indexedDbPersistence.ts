@@ -29,6 +29,9 @@ export interface IndexedDbPersistenceOptions {
  *
  * @example
  * createReplica({ collections, transport, persistence: indexedDbPersistence('my-app') })
+ *
+ * Long (about 95 lines) because it is a factory: the connection it returns is short methods over
+ * one shared database handle, lock and role, which must stay in one closure.
  */
 export function indexedDbPersistence(name: string, options: IndexedDbPersistenceOptions = {}): Persistence {
   return {

@@ -52,6 +52,8 @@ export interface DigestCheckContext {
  * Runs the check if one is due. Resolves `'stopped'` when a catch-up or the repair stopped the
  * subscription for good (the loop then ends), else `'done'`. A failed digest request never fails
  * the subscription: it is reported (`digestFailed`) and tried again after the interval.
+ * Long (about 75 lines) because the check is one protocol (due? compare, catch up, compare again,
+ * repair) whose early returns each say why no repair runs; splitting it would scatter those reasons.
  */
 export async function checkDigestIfDue(ctx: DigestCheckContext): Promise<'done' | 'stopped'> {
   const { key, store, emit, signal } = ctx
