@@ -1,4 +1,3 @@
-import { digestAccumulator, type Digest } from '../core/digestHash.js'
 import { badRequest } from './errors.js'
 import { json, type Context, type ReplicaAnswer, type ReplicaRequest } from './context.js'
 import { readSubscriptionQuery } from './pull-endpoint.js'
@@ -66,11 +65,4 @@ export function digestStatement(d: Dialect, plan: DigestPlan): { sql: string; pa
     d.servable(v),
   ].filter((p): p is string => p !== null)
   return { sql: `${d.readPrefix}SELECT ${pk} AS k, ${v} AS v FROM ${d.table(t.table)} WHERE ${where.join(' AND ')}`, params: params.values }
-}
-
-/** Folds `[key, version]` rows into a digest. */
-export function digestOf(rows: Iterable<unknown[]>): Digest {
-  const acc = digestAccumulator()
-  for (const r of rows) acc.add(r[0] as string | number | bigint, r[1] as string | number | bigint)
-  return acc.result()
 }

@@ -1,4 +1,3 @@
-import type { JsonPrimitive } from '../core/protocol.js'
 import type { Clause, ScopeValue } from './types.js'
 
 /**
