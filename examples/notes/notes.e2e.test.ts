@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { contextAt, flushReplica, freePort, launchChromium, npmStart, screenshot, seriousAccessibilityProblems, text, upToDate, WIDTHS } from './e2eHarness'
 import type { NpmStart } from './e2eHarness'
+import { MAX_NOTE_LENGTH } from '../server/main'
 
 // The notes app as a person uses it: the real `npm start`, killed and started again, in Chromium
 // at a laptop's width and a phone's.
@@ -26,6 +27,9 @@ function recordProgress() {
     if (seen.at(-1)?.now !== Number(now)) seen.push({ now: Number(now), max: Number(bar.getAttribute('aria-valuemax')) })
   }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-valuenow'] })
 }
+
+/** Whether the page is wider than the window (something cut off or needing a sideways scroll). */
+const overflowsSideways = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth)
 
 const badge = (page: Page, state: string, timeout = 20_000) => page.getByTestId('connection').filter({ hasText: state }).waitFor({ timeout })
 const row = (page: Page, body: string | RegExp) => page.locator('.note-row').filter({ hasText: body })
@@ -80,6 +84,21 @@ describe.each(WIDTHS)('the notes app at $viewport.width px ($name)', (width) => 
     await flushReplica(page)
     expect(await seriousAccessibilityProblems(page)).toEqual([])
     await screenshot(page, `notes-${width.name}`, dir)
+    expect(await overflowsSideways(page)).toBe(false)
+
+    // The projects: a sidebar on a laptop; on a phone, a menu the top bar opens and a choice closes.
+    const projects = page.getByRole('navigation', { name: 'Projects' })
+    if (width.name === 'phone') {
+      expect(await projects.isVisible()).toBe(false)
+      await page.getByRole('button', { name: 'Projects', exact: true }).click()
+      await projects.waitFor()
+      expect(await seriousAccessibilityProblems(page)).toEqual([])
+      await screenshot(page, `projects-${width.name}`, dir)
+      await projects.getByRole('button', { name: 'Project 1' }).click()
+      await projects.waitFor({ state: 'hidden' })
+    } else {
+      expect(await projects.isVisible()).toBe(true)
+    }
 
     // The browser says the network went: offline at once; back when it returns.
     await context.setOffline(true)
@@ -90,6 +109,7 @@ describe.each(WIDTHS)('the notes app at $viewport.width px ($name)', (width) => 
     // The note view, read and accessible.
     await openNote(page, 'Note 9999:')
     expect(await page.getByLabel('Text').inputValue()).toMatch(/^Note 9999: /)
+    expect(await overflowsSideways(page)).toBe(false)
     expect(await seriousAccessibilityProblems(page)).toEqual([])
     await screenshot(page, `note-${width.name}`, dir)
     await page.getByRole('button', { name: 'All notes', exact: true }).click()
@@ -118,13 +138,13 @@ describe.each(WIDTHS)('the notes app at $viewport.width px ($name)', (width) => 
     await row(page, 'Note 9999: changed on the train').getByText('Not sent yet').waitFor({ timeout: 10_000 })
     expect(await row(page, 'Note 9998:').count()).toBe(0)
     expect(await text(page, 'counts')).toBe('10,000 notes · 1,000 contacts')
-    await page.getByTestId('sync-status').filter({ hasText: '3 changes not sent yet' }).waitFor({ timeout: 10_000 })
+    await page.getByTestId('sync-status').filter({ hasText: '3 changes will be sent when the server is back' }).waitFor({ timeout: 10_000 })
     expect(await seriousAccessibilityProblems(page)).toEqual([])
     await screenshot(page, `offline-${width.name}`, dir)
 
     // Still offline, a reload keeps all three.
     await page.reload()
-    await page.getByTestId('sync-status').filter({ hasText: '3 changes not sent yet' }).waitFor({ timeout: 30_000 })
+    await page.getByTestId('sync-status').filter({ hasText: '3 changes will be sent when the server is back' }).waitFor({ timeout: 30_000 })
     await row(page, 'written on a train').getByText('Not sent yet').waitFor({ timeout: 10_000 })
 
     // The server comes back; the person clicks into the window: the changes go, once each.
@@ -137,11 +157,21 @@ describe.each(WIDTHS)('the notes app at $viewport.width px ($name)', (width) => 
     await upToDate(page, 60_000)
     await badge(page, 'Online')
     await row(page, 'written on a train').getByText('Saved').waitFor({ timeout: 10_000 })
+
+    // A rule only the server knows (notes of at most MAX_NOTE_LENGTH characters): the edit is
+    // refused, and the note says so and why.
+    await openNote(page, 'Note 9997:')
+    await page.getByLabel('Text').fill('x'.repeat(MAX_NOTE_LENGTH + 1))
+    await page.getByRole('button', { name: 'Save', exact: true }).click()
+    await page.locator('.note-view').getByText('Rejected: the database refused this write').waitFor({ timeout: 30_000 })
+    await screenshot(page, `rejected-${width.name}`, dir)
+
     const db = new Database(file, { readonly: true })
     try {
       expect(db.prepare('SELECT count(*) FROM notes WHERE body = ? AND _deleted = 0').pluck().get('written on a train')).toBe(1)
       expect(db.prepare('SELECT body FROM notes WHERE id = 9999').pluck().get()).toBe('Note 9999: changed on the train')
       expect(db.prepare('SELECT count(*) FROM notes WHERE id = 9998 AND _deleted = 0').pluck().get()).toBe(0)
+      expect(db.prepare('SELECT body FROM notes WHERE id = 9997').pluck().get()).toMatch(/^Note 9997: /)
     } finally {
       db.close()
     }

@@ -35,9 +35,11 @@ function storedSecret(db: Database.Database): string {
 }
 
 // The notes table before the seed makes it: an id column without a type keeps the seed's integers
-// as integers and takes the text ids (`newId()`, UUIDv7) that the notes app makes offline.
+// as integers and takes the text ids (`newId()`, UUIDv7) that the notes app makes offline. The
+// CHECK is a rule only the server knows: a longer note is refused, and the app shows why.
+export const MAX_NOTE_LENGTH = 2000
 const NOTES_TABLE = `CREATE TABLE IF NOT EXISTS notes (id PRIMARY KEY NOT NULL, project_id INTEGER NOT NULL, contact_id INTEGER,
-  body TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`
+  body TEXT NOT NULL CHECK (length(body) <= ${MAX_NOTE_LENGTH}), created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`
 
 /**
  * Opens (creating and seeding on first run) the example database. A path that cannot be opened,

@@ -46,11 +46,13 @@ export function NoteList({ projectId, openNote, onOpen }: { projectId: number; o
       <SyncProgress label="contacts" sync={contacts} />
       <NewNote projectId={projectId} />
       <div className="search">
-        <label htmlFor="search">Search notes</label>
+        <div className="search-label">
+          <label htmlFor="search">Search notes</label>
+          <span className="muted small" aria-live="polite" data-testid="matches">
+            {search ? `${formatNumber(shown.length)} of ${count(notes.data.length, 'note')} match` : ''}
+          </span>
+        </div>
         <input id="search" type="search" value={query} onChange={(event) => setQuery(event.target.value)} placeholder="Text or contact name" autoComplete="off" />
-        <p className="muted small" aria-live="polite" data-testid="matches">
-          {search ? `${formatNumber(shown.length)} of ${count(notes.data.length, 'note')} match` : ''}
-        </p>
       </div>
       <div className="list" ref={scroller} tabIndex={-1}>
         {shown.length === 0 && <p className="empty">{search ? 'No note matches.' : notes.status === 'synced' ? 'No notes yet: write the first one above.' : 'Loading notes…'}</p>}

@@ -2,9 +2,16 @@ import { useEffect, useRef, useState } from 'react'
 import type { FormEvent } from 'react'
 import { skipToken } from '../../../src/react'
 import { readableDate } from './format'
-import { useRemove, useRow, useSave } from './replica'
+import { useDispatch } from 'react-redux'
+import { replica, useRemove, useRow, useSave } from './replica'
 import type { Note } from './replica'
 import { useWriteMark, WriteMarker } from './writeMarks'
+
+/** A note's first line, cut to a heading's length. */
+const title = (body: string) => {
+  const line = body.split('\n')[0]!.trim()
+  return line.length > 60 ? `${line.slice(0, 59)}…` : line || 'Note'
+}
 
 /** One note, opened: read it, change its text, or delete it. Each change shows at once and is sent when it can be. */
 export function NoteView({ id, onClose }: { id: Note['id']; onClose(): void }) {
@@ -13,6 +20,7 @@ export function NoteView({ id, onClose }: { id: Note['id']; onClose(): void }) {
   const save = useSave()
   const remove = useRemove()
   const mark = useWriteMark(id)
+  const dispatch = useDispatch()
   const [draft, setDraft] = useState(note?.body ?? '')
   const [confirming, setConfirming] = useState(false)
   const heading = useRef<HTMLHeadingElement>(null)
@@ -34,7 +42,7 @@ export function NoteView({ id, onClose }: { id: Note['id']; onClose(): void }) {
         <span aria-hidden="true">← </span>All notes
       </button>
       <h2 id="note-title" ref={heading} tabIndex={-1}>
-        Note
+        {note ? title(note.body) : 'Note'}
       </h2>
       {!note ? (
         <p>This note is not on this device any more: it was deleted.</p>
@@ -72,8 +80,13 @@ export function NoteView({ id, onClose }: { id: Note['id']; onClose(): void }) {
               )}
             </div>
           </form>
-          <p className="muted small">
+          <p className="note-status small" aria-live="polite">
             <WriteMarker mark={mark} />
+            {mark?.kind === 'rejected' && (
+              <button type="button" onClick={() => dispatch(replica.actions.dismissRejectedWrite({ id: mark.id }))}>
+                Dismiss
+              </button>
+            )}
           </p>
         </>
       )}

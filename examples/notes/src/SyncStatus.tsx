@@ -12,7 +12,7 @@ export function SyncStatus() {
   let line: string
   if (hydration.status === 'failed') line = `The notes saved on this device could not be opened (${hydration.error?.message ?? 'unknown error'}): syncing them again.`
   else if (hydration.status !== 'hydrated') line = 'Opening the notes saved on this device…'
-  else if (offline) line = `Offline: showing the notes saved on this device.${waiting ? ` ${waiting}, to be sent when the server is back.` : ''}`
+  else if (offline) line = `Offline: showing the notes saved on this device.${pendingWrites ? ` ${count(pendingWrites, 'change')} will be sent when the server is back.` : ''}`
   else if (status === 'error') line = `The server answered with an error: syncing will be tried again.${waiting ? ` ${waiting}.` : ''}`
   else if (status === 'syncing') line = `Syncing with the server…${waiting ? ` ${waiting}.` : ''}`
   else if (waiting) line = `Sending: ${waiting}.`

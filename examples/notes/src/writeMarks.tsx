@@ -4,7 +4,7 @@ import type { Key } from '../../../src'
 import { useWriteStatus } from './replica'
 
 /** What a note's marker says: waiting for the server, taken by it, or refused (with the reason). */
-export type WriteMark = { kind: 'pending' } | { kind: 'saved' } | { kind: 'rejected'; reason: string } | undefined
+export type WriteMark = { kind: 'pending' } | { kind: 'saved' } | { kind: 'rejected'; reason: string; id: string } | undefined
 
 // Notes seen waiting to be sent in this tab: once nothing waits, they show "saved".
 const Waited = createContext<Set<string> | null>(null)
@@ -21,7 +21,7 @@ export function useWriteMark(key: Key): WriteMark {
   useEffect(() => {
     if (pending) waited?.add(String(key))
   }, [pending, key, waited])
-  if (rejected) return { kind: 'rejected', reason: rejected.error.message ?? 'refused by the server' }
+  if (rejected) return { kind: 'rejected', reason: rejected.error.message ?? 'refused by the server', id: rejected.id }
   if (pending) return { kind: 'pending' }
   return waited?.has(String(key)) ? { kind: 'saved' } : undefined
 }
