@@ -45,7 +45,11 @@ if (isMain) {
     const app = await startNotesApp(readOptions())
     if (app.seeded.notes) console.log(`Created and seeded ${app.file} (${app.seeded.projects} project, ${app.seeded.contacts} contacts, ${app.seeded.notes} notes).`)
     console.log(`The notes app is on ${app.url}  (data: ${app.file}; stop with Ctrl+C)`)
-    const stop = () => void app.close().then(() => process.exit(0))
+    const stop = () => {
+      // An open tab's connections should not keep Ctrl+C waiting.
+      setTimeout(() => process.exit(0), 2_000).unref()
+      void app.close().then(() => process.exit(0))
+    }
     process.on('SIGINT', stop)
     process.on('SIGTERM', stop)
   })
