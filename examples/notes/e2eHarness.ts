@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { createServer, type AddressInfo } from 'node:net'
@@ -82,9 +81,6 @@ export function npmStart(options: { port: number; file: string; extraEnv?: Recor
     child.once('exit', (code) => reject(new Error(`npm start exited (${code}) before serving:\n${output}`)))
   })
 }
-
-/** Stops a process group left running by a failed test. */
-export const killGroup = (child: ChildProcess) => child.pid && process.kill(-child.pid, 'SIGKILL')
 
 /** A loopback port nobody listens on right now. */
 export function freePort(): Promise<number> {
