@@ -102,7 +102,7 @@ describe.each(WIDTHS)('the notes app at $viewport.width px ($name)', (width) => 
 
     // The browser says the network went: offline at once; back when it returns.
     await context.setOffline(true)
-    await badge(page, 'Offline', 5_000)
+    await badge(page, 'Offline', 10_000)
     await context.setOffline(false)
     await badge(page, 'Online')
 
