@@ -1,20 +1,38 @@
-import path from 'node:path'
 import Database from 'better-sqlite3'
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import { text, useNotesAppInChromium } from './e2eHarness'
+import { contextAt, flushReplica, screenshot, text, upToDate, useNotesAppInChromium, WIDTHS } from './e2eHarness'
 
 // Two tabs of the notes app in one browser profile: one writes IndexedDB (the Web Lock's holder),
 // the other follows, and takes over when the first closes. Both poll only once an hour, so what
 // reaches a tab within LIVE ms came over its live channel, not a poll.
 const env = useNotesAppInChromium('multitab')
-const LEADER = 'this tab saves'
-const FOLLOWER = 'another tab saves'
 const HOUR = 3_600_000
 /** Longer than a pull of one change takes on a busy machine; far shorter than a poll. */
 const LIVE = 5_000
 
 type Snapshot = { ids: string[]; setAside: unknown; role: unknown; databases: string[] }
+
+/** Whether this tab writes IndexedDB (the Web Lock's holder: `leader`) or follows. */
+const role = (page: Page) =>
+  page.evaluate(() => (window as unknown as { replicaStore: { getState(): { replica: { storage: { role?: string } } } } }).replicaStore.getState().replica.storage.role)
+const becomes = (page: Page, wanted: string) =>
+  page.waitForFunction(
+    (wanted) => (window as unknown as { replicaStore: { getState(): { replica: { storage: { role?: string } } } } }).replicaStore.getState().replica.storage.role === wanted,
+    wanted,
+    { timeout: 10_000 },
+  )
+const COUNTS = (notes: string) => `${notes} notes · 1,000 contacts`
+/** A note shown in the list (the newest are at its top, in view). */
+const note = (page: Page, body: string) => page.locator('.note-row').filter({ hasText: body }).waitFor({ timeout: LIVE })
+
+/** Writes a note through the form, and waits until the server has it. */
+async function write(page: Page, body: string) {
+  await page.getByLabel('New note').fill(body)
+  await page.getByRole('button', { name: 'Add', exact: true }).click()
+  await page.locator('.note-row').filter({ hasText: body }).waitFor({ timeout: 10_000 })
+  await upToDate(page, 30_000)
+}
 
 /** The notes of project 1 held in Redux, and the ones IndexedDB holds (pending writes laid over). */
 async function snapshot(page: Page): Promise<{ redux: Snapshot; disk: { ids: string[]; outbox: number } }> {
@@ -55,9 +73,9 @@ async function snapshot(page: Page): Promise<{ redux: Snapshot; disk: { ids: str
   })
 }
 
-describe('the notes example in two tabs', () => {
+describe.each(WIDTHS)('the notes example in two tabs at $viewport.width px ($name)', (width) => {
   it('a note written in either tab, or on the server, shows in both at once; the follower takes over when the leader closes, and reopens offline intact', async () => {
-    const context = await env.browser.newContext()
+    const context = await contextAt(env.browser, width)
     const errors: string[] = []
     const withLiveChannel = new Set<Page>()
     const open = async () => {
@@ -67,71 +85,66 @@ describe('the notes example in two tabs', () => {
         if (new URL(request.url()).pathname === '/replica/live') withLiveChannel.add(page)
       })
       await page.goto(`${env.app.url}/?pollingInterval=${HOUR}`)
-      await page.getByTestId('status-notes').filter({ hasText: 'synced' }).waitFor({ timeout: 90_000 })
-      await page.getByTestId('status-contacts').filter({ hasText: 'synced' }).waitFor({ timeout: 30_000 })
+      await upToDate(page)
       return page
     }
     const first = await open()
-    await first.evaluate(() => (window as unknown as { replicaStore: { replica: { flush(): Promise<void> } } }).replicaStore.replica.flush())
+    await flushReplica(first)
     const second = await open()
-    expect(await text(first, 'counts')).toBe('10000 notes, 1000 contacts')
-    expect(await text(second, 'counts')).toBe('10000 notes, 1000 contacts')
-    await first.getByTestId('role').filter({ hasText: LEADER }).waitFor({ timeout: 10_000 })
-    expect(await text(second, 'role')).toBe(FOLLOWER)
+    const before = Number((await text(first, 'counts'))!.split(' ')[0]!.replace(/,/g, ''))
+    expect(await text(second, 'counts')).toBe(await text(first, 'counts'))
+    await becomes(first, 'leader')
+    expect(await role(second)).toBe('follower')
 
     // Each tab holds its own live channel (the follower syncs too; it only never saves).
     expect([...withLiveChannel]).toEqual([first, second])
 
     // A note written in the follower: shown there at once, pushed by it, poked to the leader.
-    await second.getByTestId('draft').fill('written in the second tab')
-    await second.getByRole('button', { name: 'Add' }).click()
-    await second.getByText('written in the second tab').waitFor({ timeout: 10_000 })
-    await second.getByTestId('pending').filter({ hasText: '0 to push' }).waitFor({ timeout: 30_000 })
-    await first.getByText('written in the second tab').waitFor({ timeout: LIVE })
+    await write(second, `written in the second tab at ${width.name} width`)
+    await note(first, `written in the second tab at ${width.name} width`)
 
     // And the other way: written in the leader, poked to the follower.
-    await first.getByTestId('draft').fill('written in the first tab')
-    await first.getByRole('button', { name: 'Add' }).click()
-    await first.getByTestId('pending').filter({ hasText: '0 to push' }).waitFor({ timeout: 30_000 })
-    await second.getByText('written in the first tab').waitFor({ timeout: LIVE })
+    await write(first, `written in the first tab at ${width.name} width`)
+    await note(second, `written in the first tab at ${width.name} width`)
 
     // A note written on the server in plain SQL, past the replica handler: its triggers move the
     // version clock, the server notices and pokes both tabs.
     const db = new Database(env.app.file)
     try {
       db.prepare('INSERT INTO notes (id, project_id, contact_id, body, created_at, updated_at) VALUES (?, 1, 1, ?, ?, ?)')
-        .run(900_001, 'written on the server', '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')
+        .run(900_000 + before, `written on the server at ${width.name} width`, '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')
     } finally {
       db.close()
     }
-    await first.getByText('written on the server').waitFor({ timeout: LIVE })
-    await second.getByText('written on the server').waitFor({ timeout: LIVE })
-    expect(await text(first, 'counts')).toBe('10003 notes, 1000 contacts')
-    expect(await text(second, 'counts')).toBe('10003 notes, 1000 contacts')
-    expect(await text(second, 'role')).toBe(FOLLOWER)
+    await note(first, `written on the server at ${width.name} width`)
+    await note(second, `written on the server at ${width.name} width`)
+    const after = COUNTS((before + 3).toLocaleString('en-US'))
+    await first.getByTestId('counts').filter({ hasText: after }).waitFor({ timeout: LIVE })
+    await second.getByTestId('counts').filter({ hasText: after }).waitFor({ timeout: LIVE })
+    expect(await role(second)).toBe('follower')
 
     // The leader's tab closes: the follower takes the lead, and saves its memory in full.
     await first.close()
-    await second.getByTestId('role').filter({ hasText: LEADER }).waitFor({ timeout: 10_000 })
-    await second.evaluate(() => (window as unknown as { replicaStore: { replica: { flush(): Promise<void> } } }).replicaStore.replica.flush())
+    await becomes(second, 'leader')
+    await flushReplica(second)
     const led = await snapshot(second)
     expect(led.disk.ids).toEqual(led.redux.ids)
-    expect(led.redux.ids).toHaveLength(10_003)
+    expect(led.redux.ids).toHaveLength(before + 3)
 
     // Offline, the new leader reloads: every row and the note are there, from an intact database.
     await context.route('**/replica/**', (route) => route.abort('internetdisconnected'))
     await second.reload()
-    await second.getByTestId('hydration').filter({ hasText: 'hydrated' }).waitFor({ timeout: 30_000 })
-    expect(await text(second, 'counts')).toBe('10003 notes, 1000 contacts')
-    await second.getByText('written in the second tab').waitFor({ timeout: 10_000 })
-    await second.getByText('written on the server').waitFor({ timeout: 10_000 })
-    await second.getByTestId('role').filter({ hasText: LEADER }).waitFor({ timeout: 10_000 })
+    await second.getByTestId('counts').filter({ hasText: after }).waitFor({ timeout: 30_000 })
+    await second.getByTestId('connection').filter({ hasText: 'Offline' }).waitFor({ timeout: 10_000 })
+    await note(second, `written in the second tab at ${width.name} width`)
+    await note(second, `written on the server at ${width.name} width`)
+    await becomes(second, 'leader')
     const reopened = await snapshot(second)
     expect(reopened.redux.ids).toEqual(led.redux.ids)
     expect(reopened.disk.ids).toEqual(reopened.redux.ids)
     expect(reopened.redux.setAside).toBeNull()
     expect(reopened.redux.databases.filter((name) => name.startsWith('redux-replica-notes'))).toEqual(['redux-replica-notes'])
-    await second.screenshot({ path: path.join(process.env.SCREENSHOT_DIR ?? env.dir, 'notes-multitab.png') })
+    await screenshot(second, `multitab-${width.name}`, env.dir)
     expect(errors).toEqual([])
     await context.close()
   }, 240_000)

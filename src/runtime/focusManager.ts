@@ -16,8 +16,8 @@ export type FocusEventSetup = (setFocused: (focused: boolean) => void) => (() =>
 
 export interface FocusManagerOptions {
   /**
-   * Where the events come from. Default: `visibilitychange` on `document` in a browser, nothing
-   * elsewhere (Node is always focused).
+   * Where the events come from. Default in a browser: `visibilitychange` on `document`, and
+   * `focus`/`blur` on `window`; nothing elsewhere (Node is always focused).
    * @example
    * // React Native
    * createFocusManager({ setEventListener: (setFocused) => {
@@ -28,11 +28,27 @@ export interface FocusManagerOptions {
   setEventListener?: FocusEventSetup
 }
 
-const browserVisibility: FocusEventSetup = (setFocused) => {
+// Visibility alone misses a window that stays visible while the user works in another one beside
+// it (two windows side by side, a second screen): only `focus` says the user came back to it.
+const browserFocus: FocusEventSetup = (setFocused) => {
   if (typeof document === 'undefined' || typeof window === 'undefined') return undefined
-  const onChange = () => setFocused(document.visibilityState !== 'hidden')
-  document.addEventListener('visibilitychange', onChange, false)
-  return () => document.removeEventListener('visibilitychange', onChange)
+  const onVisibility = () => setFocused(document.visibilityState !== 'hidden')
+  const onFocus = () => setFocused(true)
+  const onBlur = () => setFocused(false)
+  document.addEventListener('visibilitychange', onVisibility, false)
+  window.addEventListener('focus', onFocus, false)
+  window.addEventListener('blur', onBlur, false)
+  return () => {
+    document.removeEventListener('visibilitychange', onVisibility)
+    window.removeEventListener('focus', onFocus)
+    window.removeEventListener('blur', onBlur)
+  }
+}
+
+/** A page opened in the background is visible yet unfocused: its first `focus` must count as news. */
+const initiallyFocused = () => {
+  if (typeof document === 'undefined') return true
+  return document.visibilityState !== 'hidden' && (typeof document.hasFocus !== 'function' || document.hasFocus())
 }
 
 /**
@@ -44,8 +60,8 @@ const browserVisibility: FocusEventSetup = (setFocused) => {
  * focusManager.setFocused(false); focusManager.setFocused(true) // as if the tab came back
  */
 export function createFocusManager(options: FocusManagerOptions = {}): FocusManager {
-  const setup = options.setEventListener ?? browserVisibility
-  let focused = typeof document === 'undefined' ? true : document.visibilityState !== 'hidden'
+  const setup = options.setEventListener ?? browserFocus
+  let focused = initiallyFocused()
   const listeners = new Set<(focused: boolean) => void>()
   let cleanup: (() => void) | void = undefined
 
