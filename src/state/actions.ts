@@ -7,7 +7,7 @@ import { buildHydrationSlice, buildStorageSlice } from './lifecycleSlices'
 import { buildSubscriptionsSlice } from './subscriptionsSlice'
 import { buildWritesSlice } from './writesSlice'
 
-export type { HydratedSubscription, PageAppliedPayload } from './subscriptionsSlice'
+export type { EvictedPayload, HydratedSubscription, PageAppliedPayload } from './subscriptionsSlice'
 
 /**
  * The replica's actions, their types prefixed with the reducer path (default `replica/`), all plain
