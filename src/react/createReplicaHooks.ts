@@ -25,6 +25,7 @@ export interface ReplicaHooks<Collections extends Record<string, CollectionConfi
    * @example const { data: notes, status } = useSubscription('note', { project_id: projectId })
    * @example useSubscription('note', projectId === undefined ? skipToken : { project_id: projectId })
    * @example const { total } = useSubscription('note', {}, { selectFromResult: ({ data }) => ({ total: data.length }) })
+   * @example useSubscription('note', { project_id: projectId }, { keepUnusedDataFor: 0 }) // evicted at unmount
    */
   useSubscription<K extends keyof Collections & string, R = UseSubscriptionResult<RowsOf<Collections>[K]>>(
     collection: K,
@@ -85,7 +86,7 @@ export function createReplicaHooks<Collections extends Record<string, Collection
     useReplicaStore(generic)
     const skipped = options.skip === true || filter === skipToken
     const scope = useScope(collection, filter === skipToken ? undefined : filter, skipped)
-    useScopeSubscription(generic, scope, options.pollingInterval)
+    useScopeSubscription(generic, scope, options)
     const { selectFromResult } = options
     // One selector for the whole result, compared shallowly: the component re-renders only when a
     // field of what it returns (the whole result, or what selectFromResult picks) changes.
@@ -105,7 +106,7 @@ export function createReplicaHooks<Collections extends Record<string, Collection
   function useRow(collection: string, key: Key | SkipToken, options: UseRowOptions = {}): UseRowResult<object> {
     useReplicaStore(generic)
     const scope = useScope(collection, options.subscribe, options.subscribe === undefined || key === skipToken)
-    useScopeSubscription(generic, scope, options.pollingInterval)
+    useScopeSubscription(generic, scope, options)
     return useSelector((state: unknown): UseRowResult<object> => {
       if (key === skipToken) return { data: undefined, pending: false, status: 'idle' }
       return {

@@ -28,6 +28,14 @@ export interface UseSubscriptionOptions<T, R> {
    */
   pollingInterval?: number
   /**
+   * Seconds the subscription's rows and cursor stay stored after this component (and every other
+   * subscriber of the scope) unmounts: a remount within the time fetches nothing again. `0`:
+   * evicted at once; `Infinity`: never. Default: the replica's `keepUnusedDataFor` (60). The
+   * longest time any subscriber of the scope asked for wins. See docs/eviction.md.
+   * @example useSubscription('note', { project_id }, { keepUnusedDataFor: 300 })
+   */
+  keepUnusedDataFor?: number
+  /**
    * Subscribe to nothing while true: no subscribe is dispatched, `data` is empty, `isSkipped` true.
    * @example useSubscription('note', { project_id }, { skip: project_id === undefined })
    */
@@ -53,6 +61,11 @@ export interface UseRowOptions {
    * @example useRow('note', noteId, { subscribe: { id: noteId }, pollingInterval: 10_000 })
    */
   pollingInterval?: number
+  /**
+   * Seconds that subscription's data stays stored once unused (see `UseSubscriptionOptions`).
+   * @example useRow('note', noteId, { subscribe: { id: noteId }, keepUnusedDataFor: 0 })
+   */
+  keepUnusedDataFor?: number
 }
 
 /** What `useRow` returns. */

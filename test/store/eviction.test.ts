@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { filePersistence } from '../../src'
-import type { Scope } from '../../src'
+import type { Scope, SubscribeOptions } from '../../src'
 import { loopbackServer } from '../fixtures/loopbackServer'
 import type { LoopbackServer } from '../fixtures/loopbackServer'
 import { waitFor } from '../fixtures/store'
@@ -44,7 +44,7 @@ function run(name: string, options: AppOptions = {}) {
     /** The projects whose notes Redux shows. */
     projects: () => [...new Set(app.notesInRedux().map((n) => n.project_id as number))].sort(),
     subscriptionsInState: () => Object.keys(store.getState().replica.subscriptions).sort(),
-    async sync(scope: Scope) {
+    async sync(scope: SubscribeOptions) {
       const { meta } = store.dispatch(replica.actions.subscribe(scope))
       await waitFor(store, () => status(scope) === 'synced')
       return meta.subscriberId

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { httpPushTransport } from '../../src'
+import { collection, httpPushTransport } from '../../src'
 import type { PushTransport } from '../../src'
 import { waitFor } from '../fixtures/store'
 import { fileClient } from './fileClient'
@@ -42,8 +42,8 @@ function client(file: string) {
       new Promise<never>((_, reject) => request.signal?.addEventListener('abort', () => reject(request.signal!.reason), { once: true })),
     ]),
   }
-  const c = fileClient({ url, file, online: true, collections: { todo: {} }, keepUnusedDataFor: 0, push })
-  const titles = () => (c.replica.selectors.todo.selectAll(c.store.getState()) as Todo[]).map((t) => t.title).sort()
+  const c = fileClient({ url, file, online: true, collections: { todo: collection<Todo>() }, keepUnusedDataFor: 0, push })
+  const titles = () => c.replica.selectors.todo.selectAll(c.store.getState()).map((t) => t.title).sort()
   const subscriptions = () => Object.keys(c.store.getState().replica.subscriptions)
   return { ...c, titles, subscriptions, releasePushes: () => release() }
 }
