@@ -1,28 +1,16 @@
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { collection, httpPushTransport } from '../../src'
 import type { PushTransport } from '../../src'
 import { waitFor } from '../fixtures/store'
 import { fileClient } from './fileClient'
-import { serve, tempDir } from '../server/helpers'
-import { todoServer } from './serverFixture'
+import { todoServerOverHttp } from './serverFixture'
 import type { Todo } from './harness'
 
 // Eviction never takes a row with pending local writes (docs/eviction.md); the row goes once its
 // writes are answered, if nobody has taken it up. Reference server over HTTP, file databases.
-const tmp = tempDir()
-let backend: ReturnType<typeof todoServer>
-let http: Awaited<ReturnType<typeof serve>>
-beforeAll(async () => {
-  backend = todoServer()
-  await backend.handler.ready()
-  http = await serve(backend.handler)
-})
-afterAll(async () => {
-  await http?.close()
-  backend?.db.close()
-  tmp.remove()
-})
+const served = todoServerOverHttp()
+const { tmp } = served
 
 const LIST1 = { collection: 'todo', filter: { list_id: 1 } }
 
@@ -31,7 +19,7 @@ const LIST1 = { collection: 'todo', filter: { list_id: 1 } }
  * slow to answer), then go over HTTP.
  */
 function client(file: string) {
-  const url = `${http.base}/replica`
+  const url = `${served.http.base}/replica`
   const overHttp = httpPushTransport({ url })
   let release = () => {}
   const released = new Promise<void>((resolve) => (release = resolve))
@@ -87,7 +75,7 @@ describe('eviction and pending writes', () => {
     expect(second.replica.selectors.selectPendingWrites(second.store.getState())).toBe(1)
     second.releasePushes()
     await second.settled()
-    expect(backend.row(ids[1]!)).toMatchObject({ title: 'edited while leaving' })
+    expect(served.backend.row(ids[1]!)).toMatchObject({ title: 'edited while leaving' })
     // What the earlier run kept the row for is not known after a restart: the answered row stays.
     expect(second.titles()).toEqual(['edited while leaving'])
     await second.store.replica.close()
@@ -105,7 +93,7 @@ describe('eviction and pending writes', () => {
 
     app.releasePushes()
     await waitFor(store, (s) => replica.selectors.todo.selectTotal(s) === 0)
-    expect(backend.row(ids[0]!)).toMatchObject({ title: 'edited' })
+    expect(served.backend.row(ids[0]!)).toMatchObject({ title: 'edited' })
     expect(replica.selectors.selectPendingWrites(evicted)).toBe(1)
     await store.replica.close()
   })

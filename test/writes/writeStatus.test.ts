@@ -1,25 +1,14 @@
-import { setupServer } from 'msw/node'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { closeClients, until, writeBackend, writeClient } from './harness'
+import { describe, expect, it } from 'vitest'
+import { clientHoldingRow, mswForWrites, until, writeBackend } from './harness'
 import type { WriteBackend } from './harness'
 
 // selectWriteStatus follows one write by the id its action carries (`meta.writeId`), through the
 // push, a conflict, a refusal or a cancellation. The reference server answers in process (msw).
-const server = setupServer()
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
-afterEach(async () => {
-  await closeClients()
-  server.resetHandlers()
-})
-afterAll(() => server.close())
+const server = mswForWrites()
 
-const todos = { collection: 'todo', filter: {} }
-
-async function synced(backend: WriteBackend, options: Parameters<typeof writeClient>[1] = {}) {
-  backend.db.prepare("INSERT INTO todos (id, list_id, title) VALUES ('r', 1, 'server v1')").run()
-  const client = writeClient(backend, options)
-  client.store.dispatch(client.replica.actions.subscribe(todos))
-  await client.waitFor(() => client.replica.selectors.selectSubscription(client.store.getState(), todos).status === 'synced')
+/** A client holding row 'r', and the status of a write of it by id. */
+async function synced(backend: WriteBackend, options: Parameters<typeof clientHoldingRow>[1] = {}) {
+  const client = await clientHoldingRow(backend, options)
   const status = (id: string) => client.replica.selectors.selectWriteStatus(client.store.getState(), id)
   return { ...client, status }
 }
