@@ -18,6 +18,8 @@ const tasks: Record<string, Task> = {
   'core-sync': async (args) => (await import('./core/initialSync')).initialSync(rows(args), args.json === true),
   'core-onerow-replica': async (args) => (await import('./core/oneRow')).replicaOneRow(rows(args)),
   'core-onerow-rtk': async (args) => (await import('./core/oneRow')).rtkOneRow(rows(args)),
+  // Issue 15: evicting one small scope among many rows held.
+  'core-evict': async (args) => (await import('./core/evictScope')).evictScope(rows(args)),
   // Issue 6: against the reference server on loopback.
   'e2e-floor': async (args) => (await import('./e2e/floor')).floor(url(args)),
   'e2e-replica': async (args) =>

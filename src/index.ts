@@ -33,7 +33,7 @@ export type { ReplicaDevCheckOptions, ReplicaDevTools } from './state/devChecks'
 export type { HydrationState, ReplicaState, StorageState, SubscriptionState, SubscriptionStatus } from './state/reducer'
 export type { CollectionSelectors, RootStateWith } from './state/selectors'
 export type { EntityState } from './state/entityState'
-export type { HydratedSubscription, PageAppliedPayload, ReplicaActions, ReplicaInternalActions, ReplicaPublicActions } from './state/actions'
+export type { EvictedPayload, HydratedSubscription, PageAppliedPayload, ReplicaActions, ReplicaInternalActions, ReplicaPublicActions } from './state/actions'
 export { canonicalFilter, matchesFilter, scopeKey } from './core/scope'
 export type { Scope, SubscribeOptions } from './core/scope'
 export { ReplicaError } from './core/errors'
@@ -47,6 +47,7 @@ export { newId } from './core/ids'
 export { mergeFields } from './engines/writes/mergeFields'
 export type { FieldConflict, MergeFieldsOptions } from './engines/writes/mergeFields'
 export type { WritesState } from './state/writesSlice'
+export type { WriteState } from './state/writesSelectors'
 export type {
   CollectionChange,
   ConflictDecision,

@@ -4,6 +4,7 @@ import { emit, fmt, table } from '../lib/output'
 import { round } from '../lib/stats'
 import type { InitialSyncResult } from './initialSync'
 import type { OneRowResult } from './oneRow'
+import type { EvictScopeResult } from './evictScope'
 
 /** Figures measured once on the same machine size (not rerun here), shown next to ours for scale. */
 const BASELINE_RTK_PAGES_MS: Record<number, number> = { 10_000: 187, 100_000: 20_500 }
@@ -51,4 +52,15 @@ export async function runCore(args: BenchArgs): Promise<void> {
     console.log(table('Core: one dispatch updating ONE row in a full collection (median of samples, median of processes)',
       ['contender', 'rows held', 'dispatch ms', '+ selectById ms', '+ selectAll ms'], oneRows))
   }
+
+  // Issue 15: what evicting a scope of 10 rows costs while the collection holds many more.
+  const evictRows: (string | number)[][] = []
+  for (const n of args.sizes) {
+    const r = await medianOf<EvictScopeResult & Record<string, unknown>>('core-evict', { n }, args.runs)
+    emit({ bench: 'core-evict-scope', contender: 'redux-replica evictScope + evicted', n, ms: round(r.storeMs + r.reduxMs, 4), rows_per_s: null, ratio_to_floor: null, heap_mb: null,
+      store_ms: round(r.storeMs, 4), redux_ms: round(r.reduxMs, 4), scan_ms: round(r.scanMs, 4), runs: args.runs })
+    evictRows.push([n.toLocaleString('en-US'), fmt(r.storeMs, 3), fmt(r.reduxMs, 3), fmt(r.scanMs, 3)])
+  }
+  console.log(table('Core: evicting one scope of 10 rows while the collection holds n rows (median of 101 scopes, median of processes)',
+    ['rows held', 'local store ms', 'Redux dispatch ms', 'one pass over the rows ms (for scale)'], evictRows))
 }

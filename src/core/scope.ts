@@ -18,6 +18,14 @@ export interface SubscribeOptions extends Scope {
    * @example dispatch(replica.actions.subscribe({ collection: 'note', filter: { project_id: 7 }, pollingInterval: 5_000 }))
    */
   pollingInterval?: number
+  /**
+   * Seconds the scope's rows, and its cursor, stay stored after its last subscriber leaves, instead
+   * of the replica's default (60). `0`: evicted at once; `Infinity`: never. With several
+   * subscribers of one scope, the longest time any of them asked for while it was held wins. A
+   * value that is not a number >= 0 counts as not given. See docs/eviction.md.
+   * @example dispatch(replica.actions.subscribe({ collection: 'note', filter: { project_id: 7 }, keepUnusedDataFor: 300 }))
+   */
+  keepUnusedDataFor?: number
 }
 
 /**

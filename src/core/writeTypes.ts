@@ -69,6 +69,11 @@ export interface RejectedWrite {
   error: SerializedError
   /** ISO time. */
   at: string
+  /**
+   * Ids (`meta.writeId`) of other local writes that travelled in this mutation (a write folded into
+   * one not yet sent), so `useWriteStatus` finds each of them refused too.
+   */
+  writeIds?: string[]
 }
 
 /** A conflict the replica resolved. */
@@ -78,6 +83,8 @@ export interface ResolvedConflict {
   key: Key
   /** `server`: the local write was dropped; `client`/`merged`: sent again, based on the server's version. */
   resolution: 'server' | 'client' | 'merged'
+  /** `client`/`merged`: the id of the mutation that sends it again. */
+  resentAs?: string
 }
 
 /**

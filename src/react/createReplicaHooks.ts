@@ -7,6 +7,7 @@ import type { StorageState, SubscriptionState } from '../state/reducer'
 import type { SyncState } from '../state/syncSelectors'
 import type { WritesState } from '../state/writesSlice'
 import type { RejectedWrite } from '../core/writeTypes'
+import type { WriteState } from '../state/writesSelectors'
 import { useReplicaStore } from './replicaStore'
 import { skipToken } from './skipToken'
 import type { SkipToken } from './skipToken'
@@ -25,6 +26,7 @@ export interface ReplicaHooks<Collections extends Record<string, CollectionConfi
    * @example const { data: notes, status } = useSubscription('note', { project_id: projectId })
    * @example useSubscription('note', projectId === undefined ? skipToken : { project_id: projectId })
    * @example const { total } = useSubscription('note', {}, { selectFromResult: ({ data }) => ({ total: data.length }) })
+   * @example useSubscription('note', { project_id: projectId }, { keepUnusedDataFor: 0 }) // evicted at unmount
    */
   useSubscription<K extends keyof Collections & string, R = UseSubscriptionResult<RowsOf<Collections>[K]>>(
     collection: K,
@@ -37,18 +39,19 @@ export interface ReplicaHooks<Collections extends Record<string, CollectionConfi
    */
   useRow<K extends keyof Collections & string>(collection: K, key: Key | SkipToken, options?: UseRowOptions): UseRowResult<RowsOf<Collections>[K]>
   /**
-   * A dispatcher of `save`, returning which row it wrote.
-   * @example const save = useSave(); const written = save('note', { id: crypto.randomUUID(), body: 'hi' })
+   * A dispatcher of `save`, returning the write's id and which row it wrote.
+   * @example const save = useSave(); const written = save('note', { id: newId(), body: 'hi' }) // { collection, key, id }
    */
   useSave(): SaveDispatcher<RowsOf<Collections>>
   /**
-   * A dispatcher of `remove`, returning which row it removed.
-   * @example const remove = useRemove(); remove('note', note.id)
+   * A dispatcher of `remove`, returning the write's id and which row it removed.
+   * @example const remove = useRemove(); const removal = remove('note', note.id)
    */
   useRemove(): RemoveDispatcher<RowsOf<Collections>>
   /**
-   * Whether a row's writes are pending, and the newest refused one (e.g. of a `useSave` result).
-   * @example const { pending, rejected } = useWriteStatus(written)
+   * Where one write of `useSave`/`useRemove` stands: `pending`, `saved`, `rejected` (with the
+   * refusal) or `overruled`; `idle` for undefined.
+   * @example const { status, rejected } = useWriteStatus(written)
    */
   useWriteStatus(write: WriteRef | undefined): WriteStatus
   /**
@@ -78,6 +81,7 @@ export function createReplicaHooks<Collections extends Record<string, Collection
     selectStorage(s: unknown): StorageState
     selectIsPending(s: unknown, collection: string, key: Key): boolean
     selectRejectedWrites(s: unknown): RejectedWrite[]
+    selectWriteStatus(s: unknown, writeId: string): WriteState
   }
   const collectionSelectors = (collection: string) => (Object.hasOwn(replica.selectors, collection) ? selectors[collection] : undefined)
 
@@ -85,7 +89,7 @@ export function createReplicaHooks<Collections extends Record<string, Collection
     useReplicaStore(generic)
     const skipped = options.skip === true || filter === skipToken
     const scope = useScope(collection, filter === skipToken ? undefined : filter, skipped)
-    useScopeSubscription(generic, scope, options.pollingInterval)
+    useScopeSubscription(generic, scope, options)
     const { selectFromResult } = options
     // One selector for the whole result, compared shallowly: the component re-renders only when a
     // field of what it returns (the whole result, or what selectFromResult picks) changes.
@@ -105,7 +109,7 @@ export function createReplicaHooks<Collections extends Record<string, Collection
   function useRow(collection: string, key: Key | SkipToken, options: UseRowOptions = {}): UseRowResult<object> {
     useReplicaStore(generic)
     const scope = useScope(collection, options.subscribe, options.subscribe === undefined || key === skipToken)
-    useScopeSubscription(generic, scope, options.pollingInterval)
+    useScopeSubscription(generic, scope, options)
     return useSelector((state: unknown): UseRowResult<object> => {
       if (key === skipToken) return { data: undefined, pending: false, status: 'idle' }
       return {
@@ -121,13 +125,13 @@ export function createReplicaHooks<Collections extends Record<string, Collection
     const dispatch = useDispatch()
     return useCallback((collection: string, rowOrKey: object | Key, patch?: object): WriteRef => {
       if (patch !== undefined) {
-        dispatch(replica.actions.save({ collection, key: rowOrKey as Key, patch: patch as Record<string, unknown> }))
-        return { collection, key: rowOrKey as Key }
+        const { meta } = dispatch(replica.actions.save({ collection, key: rowOrKey as Key, patch: patch as Record<string, unknown> }))
+        return { collection, key: rowOrKey as Key, id: meta.writeId }
       }
       const row = rowOrKey as Record<string, unknown>
-      dispatch(replica.actions.save({ collection, row }))
+      const { meta } = dispatch(replica.actions.save({ collection, row }))
       const primaryKey = Object.hasOwn(replica.primaryKeys, collection) ? replica.primaryKeys[collection] : 'id'
-      return { collection, key: row[primaryKey as string] as Key | undefined }
+      return { collection, key: row[primaryKey as string] as Key | undefined, id: meta.writeId }
     }, [dispatch]) as SaveDispatcher<RowsOf<Collections>>
   }
 
@@ -135,19 +139,26 @@ export function createReplicaHooks<Collections extends Record<string, Collection
     useReplicaStore(generic)
     const dispatch = useDispatch()
     return useCallback((collection: string, key: Key): WriteRef => {
-      dispatch(replica.actions.remove({ collection, key }))
-      return { collection, key }
+      const { meta } = dispatch(replica.actions.remove({ collection, key }))
+      return { collection, key, id: meta.writeId }
     }, [dispatch]) as RemoveDispatcher<RowsOf<Collections>>
   }
 
   function useWriteStatus(write: WriteRef | undefined): WriteStatus {
     useReplicaStore(generic)
     return useSelector((state: unknown): WriteStatus => {
-      if (write?.key === undefined) return { pending: false }
+      if (write?.id !== undefined) {
+        const { id } = write
+        const status = global.selectWriteStatus(state, id)
+        const rejected = status === 'rejected' ? global.selectRejectedWrites(state).find((r) => r.id === id || r.writeIds?.includes(id)) : undefined
+        return rejected ? { status, pending: false, rejected } : { status, pending: status === 'pending' }
+      }
+      if (write?.key === undefined) return { status: 'idle', pending: false }
       const { collection, key } = write
       const pending = global.selectIsPending(state, collection, key)
       const rejected = global.selectRejectedWrites(state).findLast((w) => w.collection === collection && w.key !== undefined && String(w.key) === String(key))
-      return rejected ? { pending, rejected } : { pending }
+      const status = pending ? 'pending' : rejected ? 'rejected' : 'saved'
+      return rejected ? { status, pending, rejected } : { status, pending }
     }, shallowEqual)
   }
 

@@ -2,6 +2,7 @@ import type { SerializedError } from '@reduxjs/toolkit'
 import type { Filter, Key } from '../core/protocol'
 import type { PushStatus, RejectedWrite } from '../core/writeTypes'
 import type { SubscriptionStatus } from '../state/reducer'
+import type { WriteState } from '../state/writesSelectors'
 import type { SyncState } from '../state/syncSelectors'
 import type { SkipToken } from './skipToken'
 
@@ -28,6 +29,14 @@ export interface UseSubscriptionOptions<T, R> {
    */
   pollingInterval?: number
   /**
+   * Seconds the subscription's rows and cursor stay stored after this component (and every other
+   * subscriber of the scope) unmounts: a remount within the time fetches nothing again. `0`:
+   * evicted at once; `Infinity`: never. Default: the replica's `keepUnusedDataFor` (60). The
+   * longest time any subscriber of the scope asked for wins. See docs/eviction.md.
+   * @example useSubscription('note', { project_id }, { keepUnusedDataFor: 300 })
+   */
+  keepUnusedDataFor?: number
+  /**
    * Subscribe to nothing while true: no subscribe is dispatched, `data` is empty, `isSkipped` true.
    * @example useSubscription('note', { project_id }, { skip: project_id === undefined })
    */
@@ -53,6 +62,11 @@ export interface UseRowOptions {
    * @example useRow('note', noteId, { subscribe: { id: noteId }, pollingInterval: 10_000 })
    */
   pollingInterval?: number
+  /**
+   * Seconds that subscription's data stays stored once unused (see `UseSubscriptionOptions`).
+   * @example useRow('note', noteId, { subscribe: { id: noteId }, keepUnusedDataFor: 0 })
+   */
+  keepUnusedDataFor?: number
 }
 
 /** What `useRow` returns. */
@@ -65,11 +79,16 @@ export interface UseRowResult<T> {
   status: SubscriptionStatus
 }
 
-/** Names the row a `save` or `remove` wrote: give it to `useWriteStatus`. */
+/** Names a write of `useSave`/`useRemove` and the row it wrote: give it to `useWriteStatus`. */
 export interface WriteRef<K extends string = string> {
   collection: K
   /** The row's primary key (undefined if the row had none; the write is then rejected). */
   key: Key | undefined
+  /**
+   * The write's id (the action's `meta.writeId`): the mutation id it is sent under, unless it
+   * joined a write of the same row not yet sent. Without it, `useWriteStatus` reports on the row.
+   */
+  id?: string
 }
 
 /** `useSave()`'s dispatcher: a whole row (insert or replace), or a patch of the row held. */
@@ -81,11 +100,18 @@ export interface SaveDispatcher<Rows extends Record<string, object>> {
 /** `useRemove()`'s dispatcher. */
 export type RemoveDispatcher<Rows extends Record<string, object>> = <K extends keyof Rows & string>(collection: K, key: Key) => WriteRef<K>
 
-/** What `useWriteStatus` returns for one row. */
+/** What `useWriteStatus` returns: about exactly that write when the ref has an `id`, else about the row. */
 export interface WriteStatus {
-  /** Writes of the row wait for the server. */
+  /**
+   * `idle` without a write; else where it stands (`selectWriteStatus`): `pending`, `saved`,
+   * `rejected` (refused and rolled back) or `overruled` (a conflict kept the server's row).
+   * For a ref without an id: `pending` while the row has writes waiting, `rejected` while its
+   * newest refused write is shown, else `saved`.
+   */
+  status: 'idle' | WriteState
+  /** The write (or, without an id, any write of the row) waits for the server. */
   pending: boolean
-  /** The newest write of the row the server refused, until dismissed. */
+  /** The refusal of this write (without an id: the newest of the row's), until dismissed. */
   rejected?: RejectedWrite
 }
 

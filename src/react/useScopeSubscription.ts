@@ -19,18 +19,27 @@ export function useScope(collection: string, filter: Filter | undefined, skip: b
 /**
  * Subscribes to a scope while mounted, in an effect (never during render, so server rendering
  * subscribes nothing), with a subscriber id of its own: the cleanup releases exactly this
- * registration and its polling interval, whatever other components hold the same scope.
+ * registration and its polling interval, whatever other components hold the same scope. When the
+ * last one leaves, the scope's data is kept `keepUnusedDataFor` seconds (docs/eviction.md).
  */
-export function useScopeSubscription(replica: Replica<Record<string, CollectionConfig<object>>, string>, scope: Scope | undefined, pollingInterval: number | undefined) {
+export function useScopeSubscription(
+  replica: Replica<Record<string, CollectionConfig<object>>, string>,
+  scope: Scope | undefined,
+  { pollingInterval, keepUnusedDataFor }: { pollingInterval?: number | undefined; keepUnusedDataFor?: number | undefined },
+) {
   const dispatch = useDispatch()
   useEffect(() => {
     if (scope === undefined) return
-    const options = pollingInterval === undefined ? scope : { ...scope, pollingInterval }
+    const options = {
+      ...scope,
+      ...(pollingInterval === undefined ? {} : { pollingInterval }),
+      ...(keepUnusedDataFor === undefined ? {} : { keepUnusedDataFor }),
+    }
     const { meta } = dispatch(replica.actions.subscribe(options))
     // Unsubscribe a task later: StrictMode's unmount-remount then re-subscribes first, and the
     // reference count never touches zero, so no second sync loop starts.
     return () => {
       setTimeout(() => dispatch(replica.actions.unsubscribe(options, meta.subscriberId)), 0)
     }
-  }, [dispatch, replica, scope, pollingInterval])
+  }, [dispatch, replica, scope, pollingInterval, keepUnusedDataFor])
 }

@@ -16,6 +16,7 @@ import { memoryPersistence } from '../store/persistence'
 import type { Persistence } from '../store/persistence'
 import { buildSyncSelectors } from '../state/syncSelectors'
 import { resolveLiveSyncOptions } from '../engines/liveOptions'
+import { DEFAULT_KEEP_UNUSED_DATA_FOR } from '../engines/sync/eviction'
 import type { LiveSyncOptions } from '../engines/liveOptions'
 import type { Transport } from '../core/pullWire'
 import type { PushTransport } from '../transport/httpPush'
@@ -91,6 +92,17 @@ export interface ReplicaOptions<Collections extends Record<string, CollectionCon
    * @example pushBatchSize: 20
    */
   pushBatchSize?: number
+  /**
+   * Seconds a scope's rows and cursor stay stored once its last subscriber leaves, as RTK Query's
+   * option of that name: a subscriber back within the time resumes from the cursor and fetches
+   * nothing again; after it, the rows no other stored subscription holds or shows, and that have no
+   * pending writes, leave the local database and Redux (`evicted`). Scopes stored by an earlier
+   * run go too when nobody subscribes to them within this time of the start. `0`: at once;
+   * `Infinity`: never. A subscribe may ask for its own. Default 60. See docs/eviction.md.
+   * @example keepUnusedDataFor: 300 // five minutes
+   * @example keepUnusedDataFor: Infinity // never evict
+   */
+  keepUnusedDataFor?: number
 }
 
 export interface Replica<Collections extends Record<string, CollectionConfig<object>>, Path extends string> {
@@ -184,6 +196,7 @@ export function createReplica<
 
   const pushBatchSize = options.pushBatchSize ?? 100
   if (!Number.isInteger(pushBatchSize) || pushBatchSize < 1) throw new TypeError(`pushBatchSize must be a positive integer, got ${pushBatchSize}`)
+  const eviction = resolveEviction(options.keepUnusedDataFor, options.collections)
   const { middleware, internalsOf } = buildMiddleware({
     actions,
     transport: options.transport,
@@ -197,6 +210,7 @@ export function createReplica<
     onConflict: options.onConflict as ((conflict: ConflictInfo) => ConflictDecision) | undefined,
     now: options.now ?? Date.now,
     live,
+    eviction,
   })
 
   return {
@@ -216,4 +230,18 @@ export function createReplica<
       ...buildWriteSelectors(selectState as never),
     } as Replica<Collections, Path>['selectors'],
   }
+}
+
+/** `keepUnusedDataFor` and each collection's `maxRows`, checked. */
+function resolveEviction(keepUnusedDataFor: number | undefined, collections: Record<string, CollectionConfig<object>>) {
+  const keep = keepUnusedDataFor ?? DEFAULT_KEEP_UNUSED_DATA_FOR
+  if (typeof keep !== 'number' || !(keep >= 0)) throw new TypeError(`keepUnusedDataFor must be a number of seconds >= 0 (or Infinity), got ${String(keep)}`)
+  const maxRows: Record<string, number> = {}
+  for (const [name, config] of Object.entries(collections)) {
+    const max = config.maxRows
+    if (max === undefined) continue
+    if (!Number.isInteger(max) || max < 0) throw new TypeError(`maxRows of "${name}" must be an integer >= 0, got ${String(max)}`)
+    maxRows[name] = max
+  }
+  return { keepUnusedDataFor: keep, maxRows }
 }

@@ -27,7 +27,13 @@ export const writesHandler: Handler = (action, { setup: { actions }, writes }) =
   else if (actions.roleChanged.match(action)) writes.wake()
 }
 
-export const HANDLERS: readonly Handler[] = [subscriptionsHandler, syncedHandler, writesHandler]
+/** What may make unused data leave: rows arriving (`maxRows`), writes answered (rows kept for them). */
+export const evictionHandler: Handler = (action, { setup: { actions }, sync }) => {
+  if (actions.pageApplied.match(action) && action.payload.upserted.length > 0) sync.noteRowsAdded(action.payload.collection)
+  else if (actions.pushSettled.match(action)) sync.noteWritesSettled()
+}
+
+export const HANDLERS: readonly Handler[] = [subscriptionsHandler, syncedHandler, writesHandler, evictionHandler]
 
 /**
  * The one handler that runs before the reducers: a pulled page leaves out rows with pending local

@@ -28,6 +28,8 @@ export interface ReplicaSetup {
   onConflict: ((conflict: ConflictInfo) => ConflictDecision) | undefined
   now: () => number
   live: LiveSyncConfig
+  /** Default `keepUnusedDataFor` in seconds, and `maxRows` by collection (docs/eviction.md). */
+  eviction: { keepUnusedDataFor: number; maxRows: Record<string, number> }
 }
 
 /**
@@ -77,6 +79,7 @@ export function createStoreInternals(setup: ReplicaSetup, api: MiddlewareAPI): S
       live,
       runtime,
       emit,
+      eviction: setup.eviction,
     },
     api,
   )

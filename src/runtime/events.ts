@@ -67,6 +67,11 @@ export type ReplicaEvent =
   | { type: 'channel'; state: 'open' | 'closed' | 'failed'; collections: string[]; error?: SerializedError }
   /** The server poked these collections: their subscriptions pull (at most one pull in flight and one queued each). */
   | { type: 'poke'; collections: string[] }
+  /**
+   * A scope nobody used left the local database and Redux (docs/eviction.md): `removed` rows went,
+   * `kept` rows it held stay for another subscription or for pending writes.
+   */
+  | { type: 'evicted'; key: string; removed: number; kept: number; reason: 'unused' | 'maxRows' | 'writesSettled' }
   /** A digest request failed; the subscription is unaffected and the check waits for the next interval. */
   | { type: 'digestFailed'; key: string; error: SerializedError }
 

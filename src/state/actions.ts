@@ -7,7 +7,7 @@ import { buildHydrationSlice, buildStorageSlice } from './lifecycleSlices'
 import { buildSubscriptionsSlice } from './subscriptionsSlice'
 import { buildWritesSlice } from './writesSlice'
 
-export type { HydratedSubscription, PageAppliedPayload } from './subscriptionsSlice'
+export type { EvictedPayload, HydratedSubscription, PageAppliedPayload } from './subscriptionsSlice'
 
 /**
  * The replica's actions, their types prefixed with the reducer path (default `replica/`), all plain
@@ -30,11 +30,28 @@ export function buildActions(reducerPath: string) {
     payload: options,
     meta: { subscriberId: subscriberId ?? randomId() },
   }))
+  /**
+   * Write a row: insert, or replace the row with the same primary key. It lands in the local
+   * database and in Redux at once, and is pushed to the server when it can be reached
+   * (docs/writes.md). Rows created offline need ids made on the client, e.g. `newId()`.
+   * The patch form changes some fields of the row held. The action carries `meta.writeId`, the
+   * id of this write (its mutation id, unless it joins a write of the row not yet sent), for
+   * `selectWriteStatus` and `useWriteStatus`.
+   * @example dispatch(replica.actions.save({ collection: 'note', row: { id: newId(), project_id: 7, body: 'hi' } }))
+   * @example const { meta } = dispatch(replica.actions.save({ collection: 'note', key: noteId, patch: { body: 'edited' } }))
+   */
+  const save = createAction(type('save'), (payload: SavePayload) => ({ payload, meta: { writeId: randomId() } }))
+  /**
+   * Delete a row, locally at once and on the server when it can be reached. Carries
+   * `meta.writeId` as `save` does.
+   * @example dispatch(replica.actions.remove({ collection: 'note', key: noteId }))
+   */
+  const remove = createAction(type('remove'), (payload: RemovePayload) => ({ payload, meta: { writeId: randomId() } }))
   const slices = {
     subscriptions: buildSubscriptionsSlice(reducerPath, subscribe),
     hydration: buildHydrationSlice(reducerPath),
     storage: buildStorageSlice(reducerPath),
-    writes: buildWritesSlice(reducerPath),
+    writes: buildWritesSlice(reducerPath, [save, remove]),
   }
   const { dismissRejectedWrite, ...writeReports } = slices.writes.actions
   const actions = {
@@ -49,20 +66,8 @@ export function buildActions(reducerPath: string) {
       payload: options,
       meta: (subscriberId === undefined ? {} : { subscriberId }) as { subscriberId?: string },
     })),
-    /**
-     * Write a row: insert, or replace the row with the same primary key. It lands in the local
-     * database and in Redux at once, and is pushed to the server when it can be reached
-     * (docs/writes.md). Rows created offline need ids made on the client, e.g. `crypto.randomUUID()`.
-     * The patch form changes some fields of the row held.
-     * @example dispatch(replica.actions.save({ collection: 'note', row: { id: crypto.randomUUID(), project_id: 7, body: 'hi' } }))
-     * @example dispatch(replica.actions.save({ collection: 'note', key: noteId, patch: { body: 'edited' } }))
-     */
-    save: createAction<SavePayload>(type('save')),
-    /**
-     * Delete a row, locally at once and on the server when it can be reached.
-     * @example dispatch(replica.actions.remove({ collection: 'note', key: noteId }))
-     */
-    remove: createAction<RemovePayload>(type('remove')),
+    save,
+    remove,
     dismissRejectedWrite,
   }
   const internalActions = {

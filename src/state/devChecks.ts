@@ -45,7 +45,8 @@ export const DEVTOOLS_IDS_SHOWN = 50
 /**
  * Redux DevTools serializes the whole state and each action into its panel: 2,048 shards per
  * collection and 250 rows per page make it slow and unreadable. These show each collection as
- * `{ total, ids }` (the first {@link DEVTOOLS_IDS_SHOWN} ids) and a page's rows as counts.
+ * `{ total, ids }` (the first {@link DEVTOOLS_IDS_SHOWN} ids) and a page's rows (or an eviction's
+ * keys) as counts.
  * The store itself is untouched; only what DevTools displays changes.
  */
 export function buildDevTools(reducerPath: string, primaryKeys: Record<string, string>): ReplicaDevTools {
@@ -61,7 +62,7 @@ export function buildDevTools(reducerPath: string, primaryKeys: Record<string, s
   const actionSanitizer = (action: Action): Action => {
     if (!action.type.startsWith(prefix)) return action
     const payload = (action as Action & { payload?: unknown }).payload as Record<string, unknown> | undefined
-    if (!payload || (!Array.isArray(payload.upserted) && !Array.isArray(payload.rows))) return action
+    if (!payload || (!Array.isArray(payload.upserted) && !Array.isArray(payload.rows) && !Array.isArray(payload.removed))) return action
     const counted = { ...payload }
     for (const field of ['upserted', 'removed', 'rows'] as const) {
       const value = payload[field]

@@ -69,6 +69,9 @@ function buildCollectionReducer<T extends object>(actions: ReplicaActions, name:
       const { upserted, removed } = action.payload
       return applyEntityChanges(state, upserted as unknown as T[], removed, keyOf)
     }
+    if (actions.evicted.match(action) && action.payload.collection === name) {
+      return applyEntityChanges(state, [], action.payload.removed, keyOf)
+    }
     if (actions.hydrateCollection.match(action) && action.payload.collection === name) {
       return entityStateFrom(action.payload.rows as unknown as T[], keyOf)
     }

@@ -48,6 +48,23 @@ export interface PageAppliedPayload {
   remaining?: number
 }
 
+/**
+ * A scope nobody used was evicted (docs/eviction.md): its rows left the local database and leave
+ * Redux, and its subscription leaves state. `unused`: `keepUnusedDataFor` passed since its last
+ * subscriber left (or since the start, for a scope stored by an earlier run); `maxRows`: its
+ * collection held more than `maxRows` and this was the least recently used scope nobody held;
+ * `writesSettled`: rows it left behind for their pending writes, now answered.
+ */
+export interface EvictedPayload {
+  key: string
+  collection: string
+  /** Primary keys of the rows removed. */
+  removed: Key[]
+  /** Rows it held that stay (another subscription holds or shows them, or they have pending writes). */
+  kept: number
+  reason: 'unused' | 'maxRows' | 'writesSettled'
+}
+
 type Subscriptions = Record<string, SubscriptionState>
 
 /** Runs `update` on the subscription of `key` if state has it (an action may outlive its subscription). */
@@ -60,7 +77,7 @@ const on = <P extends { key: string }>(update: (subscription: SubscriptionState,
 /**
  * The subscriptions slice: status and counts per subscription, by `scopeKey`. Its actions are the
  * sync engine's reports (dispatched by the replica; an app may listen to them).
- * Long (about 80 lines) because it is one `createSlice` call: a case reducer per report, each a few lines.
+ * Long (about 90 lines) because it is one `createSlice` call: a case reducer per report, each a few lines.
  */
 export function buildSubscriptionsSlice(reducerPath: string, subscribe: { type: string; match(action: unknown): action is PayloadAction<SubscribeOptions> }) {
   return createSlice({
@@ -126,6 +143,14 @@ export function buildSubscriptionsSlice(reducerPath: string, subscribe: { type: 
         subscription.status = 'error'
         subscription.error = error
       }),
+      /**
+       * A scope nobody used was evicted: it leaves state (each collection's reducer drops its rows).
+       * @example
+       * listenerMiddleware.startListening({ actionCreator: replica.internalActions.evicted, effect: ({ payload }) => log(payload.key, payload.removed.length) })
+       */
+      evicted(state: Subscriptions, { payload }: PayloadAction<EvictedPayload>) {
+        delete state[payload.key]
+      },
       /** The subscription is not running any more (status back to `idle` unless it failed). */
       syncStopped: on<{ key: string }>((subscription) => {
         if (subscription.status !== 'error') subscription.status = 'idle'

@@ -4,6 +4,12 @@ import { pendingKey } from './writesSlice'
 import type { WritesState } from './writesSlice'
 import type { RejectedWrite } from '../core/writeTypes'
 
+/**
+ * Where one local write stands: waiting for the server, accepted (`saved`), refused and rolled back
+ * (`rejected`), or dropped by a conflict `onConflict` decided for the server (`overruled`).
+ */
+export type WriteState = 'pending' | 'saved' | 'rejected' | 'overruled'
+
 /** Selectors of local writes (docs/writes.md). */
 export function buildWriteSelectors<S>(select: (state: S) => ReplicaState) {
   return {
@@ -32,5 +38,16 @@ export function buildWriteSelectors<S>(select: (state: S) => ReplicaState) {
      * @example selectRejectedWrites(state).map((w) => w.error.message)
      */
     selectRejectedWrites: (state: S): RejectedWrite[] => select(state).writes.rejected,
+    /**
+     * Where one write stands, by its write id (the `meta.writeId` of its `save` or `remove`
+     * action). The last 50 writes that did not take effect are remembered as `rejected` or
+     * `overruled`; an id this store has not seen reads `saved`.
+     * @example const { meta } = dispatch(replica.actions.save({ collection: 'note', row })); selectWriteStatus(getState(), meta.writeId) // 'pending'
+     */
+    selectWriteStatus: (state: S, writeId: string): WriteState => {
+      const writes = select(state).writes
+      if (Object.hasOwn(writes.unanswered, writeId)) return 'pending'
+      return Object.hasOwn(writes.unsaved, writeId) ? (writes.unsaved[writeId] as WriteState) : 'saved'
+    },
   }
 }

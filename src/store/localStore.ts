@@ -9,6 +9,7 @@ import { takeLeadWhenFree } from './leaderTakeover'
 import { holdRow, lastChangePerKey } from './rows'
 import { TOMBSTONES, tombstoneMemory } from './tombstones'
 import { createVouching } from './vouching'
+import { createEviction } from './eviction'
 import type { TombstoneDoc, TombstoneMemory } from './tombstones'
 import type { Collection, StoredRow } from './rows'
 import { matchesFilter } from '../core/scope'
@@ -113,6 +114,14 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
     tombstonesOf,
     isPending: (collection, k) => writes.isPending(collection, k),
   })
+  const eviction = createEviction({
+    subscriptions,
+    rowsOf: collectionOf,
+    primaryKeys: options.collections,
+    isPending: (collection, k) => writes.isPending(collection, k),
+    isRunning: vouching.isRunning,
+    changed: () => queue.changed(),
+  })
   const storedOrNew = (subscription: Pick<StoredSubscription, 'key' | 'collection' | 'filter'>): StoredSubscription => {
     const stored = subscriptions.by('key', subscription.key)
     if (stored) return stored
@@ -186,6 +195,10 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
     },
 
     markDigested: (key, at) => stamp(key, 'digestedAt', at),
+
+    evictScope: eviction.evictScope,
+    evictAfterWrites: eviction.afterWrites,
+    rowCount: (collection) => collectionOf(collection).count(),
 
     beginRepair: (key, { reached } = {}) =>
       createRepairSession({

@@ -64,6 +64,17 @@ export interface AppliedPage {
   removed: Key[]
 }
 
+/** What evicting one scope took out of the local database (docs/eviction.md). */
+export interface ScopeEviction {
+  /** The scope's identity (`scopeKey`). */
+  key: string
+  collection: string
+  /** Primary keys of the rows removed. */
+  removed: Key[]
+  /** Rows the scope held that stay: another stored subscription holds them or shows them, or they have pending writes. */
+  kept: number
+}
+
 /** A page to apply: its changes plus where the stream stands after them. */
 export interface PageToApply {
   subscription: Pick<StoredSubscription, 'key' | 'collection' | 'filter'>
@@ -114,6 +125,21 @@ export interface LocalStore {
    * Undefined for an unknown subscription.
    */
   digest(key: string, options?: { upTo?: Version }): Digest | undefined
+  /**
+   * Evicts a scope nobody uses (docs/eviction.md), in one synchronous step: its stored
+   * subscription and cursor go, and so do the rows it holds, except rows another stored
+   * subscription holds or whose filter matches them, and rows with pending writes (those go once
+   * their writes are answered: see `evictAfterWrites`). Costs O(rows the scope holds), not
+   * O(rows stored). Undefined, and nothing changes, if the scope is not stored or its stream runs.
+   */
+  evictScope(key: string): ScopeEviction | undefined
+  /**
+   * Rows evicted scopes left behind only for their pending writes, now that those are answered,
+   * go unless another subscription has taken them up. O(such rows).
+   */
+  evictAfterWrites(): ScopeEviction[]
+  /** Rows stored in a collection (O(1)). */
+  rowCount(collection: string): number
   /** Records a digest check that needs nothing more until the next interval (ISO time). */
   markDigested(key: string, at: string): void
   /**

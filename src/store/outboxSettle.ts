@@ -65,7 +65,7 @@ export function settleAnswers(
 ): Settlement {
   const { options, index } = ctx
   const touched = new Map<string, { collection: string; key: Key }>()
-  const settlement: Settlement = { changes: [], pending: [], applied: 0, conflicts: [], rejected: [] }
+  const settlement: Settlement = { changes: [], pending: [], applied: 0, conflicts: [], rejected: [], answered: [] }
   for (const { entry: sent, result } of answers) {
     const list = index.listOf(sent.collection, String(sent.key))
     const entry = list?.find((e) => e.id === sent.id)
@@ -99,6 +99,7 @@ function settleOne(
   const done = () => {
     outbox.remove(entry)
     index.drop(entry)
+    settlement.answered.push(entry.id)
   }
   // The key's next write is based on the version this one leaves behind.
   const rebaseFollowing = (version: number | null, base: Row | null) => {
@@ -136,15 +137,17 @@ function settleOne(
     // The server's row stands, and so do later writes of this key that built on the lost one: none.
     for (const dropped of list.slice(list.indexOf(entry))) {
       settlement.conflicts.push({ id: dropped.id, collection: dropped.collection, key: dropped.key, resolution: 'server' })
+      settlement.answered.push(dropped.id)
       outbox.remove(dropped)
     }
     list.length = 0
     index.dropKey(entry.collection, k)
     return
   }
-  settlement.conflicts.push({ id: entry.id, collection: entry.collection, key: entry.key, resolution: decision === 'client' ? 'client' : 'merged' })
   // A new mutation (new id), based on the version the server has now.
-  entry.id = options.mutationId()
+  const resentAs = options.mutationId()
+  settlement.conflicts.push({ id: entry.id, collection: entry.collection, key: entry.key, resolution: decision === 'client' ? 'client' : 'merged', resentAs })
+  entry.id = resentAs
   known.add(entry.id)
   entry.baseVersion = result.version
   entry.base = result.row

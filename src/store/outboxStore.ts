@@ -7,6 +7,9 @@ import type { MutationResult } from '../core/pushWire'
 import { createOutboxIndex, effectOf } from './outboxIndex'
 import { settleAnswers } from './outboxSettle'
 
+/** What a mutation id given with a write must look like to be used as such: a UUID, unguessable as `randomId` makes it. */
+const MUTATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
 /** The Loki collection of pending writes, saved with the data. */
 export const OUTBOX = '_replica_outbox'
 
@@ -33,6 +36,8 @@ export interface LocalWriteOutcome {
   pending: PendingCount
   /** The entry queued or updated; undefined when the write cancelled a queued one or changed nothing. */
   entry?: OutboxEntry
+  /** The id of the queued write this one cancelled (a row created and deleted before it was sent). */
+  cancelled?: string
 }
 
 /** What the push loop learns from one answered batch, for one action. */
@@ -42,6 +47,8 @@ export interface Settlement {
   applied: number
   conflicts: ResolvedConflict[]
   rejected: RejectedWrite[]
+  /** Ids of the writes that left the outbox: applied, refused, or dropped by a conflict. */
+  answered: string[]
 }
 
 /** How a conflict is resolved: 'server', 'client', or a merged row (already checked). */
@@ -57,8 +64,13 @@ export interface OutboxStore {
   visible(collection: string, key: Key): Row | undefined
   /** A collection's stored rows with pending writes laid over them (for hydration). */
   overlay(collection: string, rows: Row[]): Row[]
-  /** Queues a local write in one synchronous step (the data shown and the outbox change together). */
-  write(write: LocalWrite): LocalWriteOutcome
+  /**
+   * Queues a local write in one synchronous step (the data shown and the outbox change together).
+   * A new entry takes `id` as its mutation id when it is a UUID this store has never held (the
+   * `save`/`remove` action's `meta.writeId`), else a new one. A write folded into an entry not yet
+   * sent travels under that entry's id.
+   */
+  write(write: LocalWrite, id?: string): LocalWriteOutcome
   /**
    * The next writes to send: the outbox from its start, stopping before a key's second write (that
    * one waits for the first's answer, which gives its base version) or at `max`.
@@ -150,12 +162,13 @@ export function createOutboxStore(options: OutboxStoreOptions): OutboxStore {
       return out
     },
 
-    write(write) {
+    write(write, id) {
       const { collection, key } = write
       const k = String(key)
       const list = listOf(collection, k, true)!
       const last = list[list.length - 1]
       let entry: OutboxEntry | undefined
+      let cancelled: string | undefined
       if (last && !maybeSent.has(last.id)) {
         // Never sent: fold this write into it. What stood before it decides whether a delete
         // cancels it (a row created and deleted offline never reaches the server).
@@ -168,6 +181,7 @@ export function createOutboxStore(options: OutboxStoreOptions): OutboxStore {
         } else if (before === undefined) {
           outbox.remove(last)
           index.drop(last)
+          cancelled = last.id
         } else {
           last.op = 'delete'
           delete last.row
@@ -183,7 +197,7 @@ export function createOutboxStore(options: OutboxStoreOptions): OutboxStore {
         // The row the user edited: the previous pending write's, else the stored server row. A
         // whole row, like the write itself (an upsert carries its whole row too).
         const base = visibleByK(collection, k) ?? null
-        const fresh: OutboxEntry = { id: options.mutationId(), seq: ++seq, collection, key, op: write.op, baseVersion, base }
+        const fresh: OutboxEntry = { id: id !== undefined && MUTATION_ID.test(id) && !known.has(id) ? id : options.mutationId(), seq: ++seq, collection, key, op: write.op, baseVersion, base }
         if (write.op === 'upsert') fresh.row = write.row!
         known.add(fresh.id)
         outbox.insert(fresh)
@@ -191,7 +205,7 @@ export function createOutboxStore(options: OutboxStoreOptions): OutboxStore {
         entry = fresh
       }
       options.changed(true)
-      return { change: changeOf(collection, key), pending: count(collection, key), ...(entry ? { entry: copy(entry) } : {}) }
+      return { change: changeOf(collection, key), pending: count(collection, key), ...(entry ? { entry: copy(entry) } : {}), ...(cancelled ? { cancelled } : {}) }
     },
 
     adopt(entries) {

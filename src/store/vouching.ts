@@ -17,6 +17,8 @@ export interface Vouching {
   /** Marks a subscription's stream as running (counted: a loop winding down and its successor may overlap). */
   activate(key: string): void
   deactivate(key: string): void
+  /** Whether a subscription's stream runs now. */
+  isRunning(key: string): boolean
   /**
    * Takes a row from one holder: the row stays while another running stream holds it; otherwise it
    * goes, and each stopped holder starts its stream over from the beginning when it runs again.
@@ -110,6 +112,7 @@ export function createVouching({ subscriptions, rowsOf, primaryKeys, tombstones,
       if (count > 0) running.set(key, count)
       else running.delete(key)
     },
+    isRunning: (key) => running.has(key),
     release,
 
     /**

@@ -11,7 +11,7 @@ import type { VirtualClock } from './virtualClock'
 export const DIGEST_INTERVAL = 60_000
 
 /** One incarnation of the app: a replica in a real store (RTK's serializable and immutable checks on). */
-function openApp(options: { file: string; url: string; clock: VirtualClock; journal: Journal; onEvent: (event: ReplicaEvent) => void }) {
+function openApp(options: { file: string; url: string; clock: VirtualClock; journal: Journal; onEvent: (event: ReplicaEvent) => void; keepUnusedDataFor: number | undefined }) {
   const { journal, clock } = options
   const onlineManager = createOnlineManager({ setEventListener: () => undefined, initiallyOnline: true })
   const focusManager = createFocusManager({ setEventListener: () => undefined })
@@ -40,6 +40,7 @@ function openApp(options: { file: string; url: string; clock: VirtualClock; jour
     onlineManager,
     focusManager,
     onEvent: options.onEvent,
+    ...(options.keepUnusedDataFor === undefined ? {} : { keepUnusedDataFor: options.keepUnusedDataFor }),
   })
   const log: UnknownAction[] = []
   const store = makeStore(replica, log)
@@ -92,7 +93,10 @@ export class Client {
   }
 
   private open() {
-    const app = openApp({ file: this.file, url: `${this.proxy.url}/replica`, clock: this.clock, journal: this.journal, onEvent: (event) => this.events.push(event) })
+    // Client 1 evicts a scope as soon as its last subscriber leaves, so evictions race the other
+    // subscriptions, pulls and writes; the others keep unused data the default 60 s (virtual).
+    const keepUnusedDataFor = this.index === 1 ? 0 : undefined
+    const app = openApp({ file: this.file, url: `${this.proxy.url}/replica`, clock: this.clock, journal: this.journal, onEvent: (event) => this.events.push(event), keepUnusedDataFor })
     for (const [f, count] of this.subscribers) for (let i = 0; i < count; i++) app.store.dispatch(app.replica.actions.subscribe({ collection: 'item', filter: this.filters[f]! }))
     return app
   }

@@ -37,7 +37,7 @@ console.log(`fuzzing ${runs} schedules of up to ${steps} steps on ${kind}, seed 
 const started = Date.now()
 const details = await fc.check(convergenceProperty(kind, steps, values.divergence), runParameters(seed, runs, values.known))
 const seconds = ((Date.now() - started) / 1000).toFixed(1)
-console.log(`${tally.schedules} schedules, ${tally.steps} steps on ${kind} in ${seconds} s (shrinking included)`)
+console.log(`${tally.schedules} schedules, ${tally.steps} steps, ${tally.evictions} scopes evicted on ${kind} in ${seconds} s (shrinking included)`)
 await postgres?.stop()
 if (details.failed) {
   console.error(fc.defaultReportMessage(details))

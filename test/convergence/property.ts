@@ -9,7 +9,7 @@ import { World } from './world'
 export type BackendKind = 'sqlite' | 'postgres'
 
 /** What ran, for the report of a long fuzzing run. */
-export const tally = { schedules: 0, steps: 0 }
+export const tally = { schedules: 0, steps: 0, evictions: 0 }
 
 /** Runs one schedule on a fresh world, heals it, and checks the verdict; throws what went wrong. */
 export async function runSchedule(kind: BackendKind, schedule: Schedule): Promise<void> {
@@ -21,6 +21,7 @@ export async function runSchedule(kind: BackendKind, schedule: Schedule): Promis
       tally.steps++
     }
     await verify(world, await heal(world))
+    for (const client of world.clients) tally.evictions += client.events.filter((e) => e.type === 'evicted').length
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
     throw new Error(`${message}\non ${kind}, schedule:\n${describeSchedule(schedule)}`, { cause: error })

@@ -1,7 +1,7 @@
 import { describe, expectTypeOf, it } from 'vitest'
 import type { SerializedError } from '@reduxjs/toolkit'
 import { collection, createReplica, httpTransport } from '../../src'
-import type { Key, RejectedWrite, SubscriptionStatus } from '../../src'
+import type { EvictedPayload, Key, RejectedWrite, SubscriptionStatus, WriteState } from '../../src'
 import { createReplicaHooks, skipToken } from '../../src/react'
 import type { ReplicaSyncStatus, UseRowResult, UseSubscriptionResult, WriteRef, WriteStatus } from '../../src/react'
 
@@ -29,12 +29,14 @@ describe('hook results are typed from the replica, without casts', () => {
   it('useSubscription with selectFromResult returns what it selects', () => {
     const picked = hooks.useSubscription('note', {}, { selectFromResult: ({ data, status }) => ({ first: data[0], status }) })
     expectTypeOf(picked).toEqualTypeOf<{ first: Note | undefined; status: SubscriptionStatus }>()
-    hooks.useSubscription('note', {}, { pollingInterval: 5_000, skip: true })
+    hooks.useSubscription('note', {}, { pollingInterval: 5_000, skip: true, keepUnusedDataFor: 0 })
+    // @ts-expect-error: seconds, a number
+    hooks.useSubscription('note', {}, { keepUnusedDataFor: '60' })
   })
 
   it('useRow', () => {
     expectTypeOf(hooks.useRow('user', 'u1')).toEqualTypeOf<UseRowResult<User>>()
-    expectTypeOf(hooks.useRow('note', 1, { subscribe: { id: 1 } }).data).toEqualTypeOf<Note | undefined>()
+    expectTypeOf(hooks.useRow('note', 1, { subscribe: { id: 1 }, keepUnusedDataFor: Infinity }).data).toEqualTypeOf<Note | undefined>()
   })
 
   it('useSave, useRemove, useWriteStatus', () => {
@@ -47,8 +49,10 @@ describe('hook results are typed from the replica, without casts', () => {
     save('user', 'u1', { title: 'x' })
     const remove = hooks.useRemove()
     expectTypeOf(remove('note', 1)).toEqualTypeOf<WriteRef<'note'>>()
+    expectTypeOf(remove('note', 1).id).toEqualTypeOf<string | undefined>()
     const status = hooks.useWriteStatus(remove('note', 1))
     expectTypeOf(status).toEqualTypeOf<WriteStatus>()
+    expectTypeOf(status.status).toEqualTypeOf<'idle' | 'pending' | 'saved' | 'rejected' | 'overruled'>()
     expectTypeOf(status.rejected).toEqualTypeOf<RejectedWrite | undefined>()
     expectTypeOf<WriteRef['key']>().toEqualTypeOf<Key | undefined>()
   })
@@ -59,5 +63,20 @@ describe('hook results are typed from the replica, without casts', () => {
     expectTypeOf(sync.online).toEqualTypeOf<boolean>()
     expectTypeOf(sync.pendingWrites).toEqualTypeOf<number>()
     expectTypeOf(sync.storage).toEqualTypeOf<'ok' | 'failing'>()
+  })
+})
+
+describe('the actions and selectors behind them', () => {
+  it('save and remove carry their write id; selectWriteStatus reads it', () => {
+    const action = replica.actions.save({ collection: 'note', row: { id: 1 } })
+    expectTypeOf(action.meta.writeId).toEqualTypeOf<string>()
+    expectTypeOf(replica.actions.remove({ collection: 'note', key: 1 }).meta.writeId).toEqualTypeOf<string>()
+    expectTypeOf(replica.selectors.selectWriteStatus).returns.toEqualTypeOf<WriteState>()
+  })
+
+  it('keepUnusedDataFor on the replica and on a subscribe, maxRows on a collection', () => {
+    createReplica({ collections: { note: collection<Note>({ maxRows: 10_000 }) }, transport: httpTransport({ url: '/' }), keepUnusedDataFor: 300 })
+    replica.actions.subscribe({ collection: 'note', filter: {}, keepUnusedDataFor: Infinity })
+    expectTypeOf(replica.internalActions.evicted).parameter(0).toEqualTypeOf<EvictedPayload>()
   })
 })

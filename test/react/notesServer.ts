@@ -5,13 +5,15 @@ export interface Note { id: number; project_id: number; body: string; _version: 
 
 /**
  * An in-process server for the hooks' tests: 30 notes in projects 1..3, paged by version. It
- * counts first pulls (sync loops started) and pulls in all; pushes wait until `releasePushes()`,
+ * counts first pulls (sync loops started) and pulls in all, and logs the mutation ids pushed; pushes wait until `releasePushes()`,
  * and a row whose body is `'refuse me'` is rejected as `forbidden`.
  */
 export function notesServer() {
   const notes: Note[] = Array.from({ length: 30 }, (_, i) => ({ id: i + 1, project_id: (i % 3) + 1, body: `note ${i + 1}`, _version: i + 1 }))
   let version = notes.length
   const firstPulls: string[] = []
+  // Mutation ids of each push, as it arrives (before it waits for releasePushes).
+  const pushed: string[][] = []
   let pulls = 0
   let release: () => void = () => {}
   let released = new Promise<void>((resolve) => (release = resolve))
@@ -42,6 +44,7 @@ export function notesServer() {
       }
     },
     async push({ mutations }) {
+      pushed.push(mutations.map((m) => m.id))
       await released
       return { results: mutations.map(answer) }
     },
@@ -49,6 +52,7 @@ export function notesServer() {
   return {
     transport,
     firstPulls,
+    pushed,
     pulls: () => pulls,
     /** Adds a note on the server, as another client would. */
     add(note: Omit<Note, '_version'>) {

@@ -2,7 +2,7 @@
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
 import { StrictMode, useState } from 'react'
 import { Provider } from 'react-redux'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { WriteRef } from '../../src/react'
 import { waitFor } from '../fixtures/store'
 import { hooksSetup } from './hooksSetup'
@@ -72,6 +72,76 @@ describe('useSave, useRemove, useWriteStatus', () => {
       store.dispatch(replica.actions.dismissRejectedWrite({ id: rejected!.id }))
     })
     expect(screen.getByTestId('status').textContent).toBe('note/100 false -')
+    await close()
+  })
+})
+
+/** Two writes of note 100 kept apart, each with its own status. */
+function twoWrites(hooks: ReturnType<typeof hooksSetup>['hooks']) {
+  return function TwoWrites({ second }: { second: string }) {
+    const save = hooks.useSave()
+    const [writes, setWrites] = useState<{ first?: WriteRef; second?: WriteRef }>({})
+    const first = hooks.useWriteStatus(writes.first)
+    const next = hooks.useWriteStatus(writes.second)
+    return (
+      <>
+        <button onClick={() => setWrites({ first: save('note', { id: 100, project_id: 1, body: 'one' }) })}>first</button>
+        <button onClick={() => {
+          const ref = save('note', 100, { body: second })
+          setWrites((w) => ({ ...w, second: ref }))
+        }}>second</button>
+        <button onClick={() => setWrites({ first: save('note', { id: 100, project_id: 1, body: 'one' }), second: save('note', 100, { body: second }) })}>both at once</button>
+        <p data-testid="statuses">{`${first.status} ${next.status} ${first.rejected?.error.code ?? '-'} ${next.rejected?.error.code ?? '-'}`}</p>
+      </>
+    )
+  }
+}
+
+describe('useWriteStatus on the id useSave returns', () => {
+  it('the id is the mutation id the server receives; each write has its own status, pending then saved', async () => {
+    const { store, hooks, server, close } = hooksSetup()
+    const TwoWrites = twoWrites(hooks)
+    render(<StrictMode><Provider store={store}><TwoWrites second="two" /></Provider></StrictMode>)
+    await act(() => store.replica.whenHydrated())
+    const statuses = () => screen.getByTestId('statuses').textContent
+    fireEvent.click(screen.getByText('first'))
+    expect(statuses()).toBe('pending idle - -')
+    // The push was called (no action says so: poll).
+    await act(() => vi.waitFor(() => expect(server.pushed).toHaveLength(1)))
+    // The first is on its way: the second is a mutation of its own.
+    fireEvent.click(screen.getByText('second'))
+    expect(statuses()).toBe('pending pending - -')
+    const unanswered = () => Object.keys(store.getState().replica.writes.unanswered)
+    const [firstId, secondId] = unanswered()
+    server.releasePushes()
+    server.holdPushes()
+    await act(() => waitFor(store, () => unanswered().length === 1))
+    expect(statuses()).toBe('saved pending - -')
+    server.releasePushes()
+    await act(() => waitFor(store, () => unanswered().length === 0))
+    expect(statuses()).toBe('saved saved - -')
+    expect(server.pushed).toEqual([[firstId], [secondId]])
+    await close()
+  })
+
+  it('a write that joins one not yet sent shares its mutation and its fate, and stays rejected once dismissed', async () => {
+    const { store, replica, hooks, server, close } = hooksSetup()
+    const TwoWrites = twoWrites(hooks)
+    render(<Provider store={store}><TwoWrites second="refuse me" /></Provider>)
+    await act(() => store.replica.whenHydrated())
+    server.releasePushes()
+    fireEvent.click(screen.getByText('both at once'))
+    const statuses = () => screen.getByTestId('statuses').textContent
+    expect(statuses()).toBe('pending pending - -')
+    await act(() => waitFor(store, (s) => replica.selectors.selectRejectedWrites(s).length === 1))
+    expect(statuses()).toBe('rejected rejected forbidden forbidden')
+    expect(server.pushed).toHaveLength(1)
+    const [refusal] = replica.selectors.selectRejectedWrites(store.getState())
+    expect(server.pushed[0]).toEqual([refusal!.id])
+    act(() => {
+      store.dispatch(replica.actions.dismissRejectedWrite({ id: refusal!.id }))
+    })
+    expect(statuses()).toBe('rejected rejected - -')
     await close()
   })
 })

@@ -1,8 +1,9 @@
+import type { UnknownAction } from '@reduxjs/toolkit'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createReplica, httpTransport } from '../../src'
-import type { Persistence } from '../../src'
+import type { CollectionConfig, Persistence, ReplicaOptions } from '../../src'
 import type { LoopbackServer } from '../fixtures/loopbackServer'
 import { makeStore, waitFor } from '../fixtures/store'
 
@@ -19,23 +20,36 @@ export function notes(count: number, from = 1) {
   return Array.from({ length: count }, (_, i) => ({ id: from + i, project_id: 1, body: `Note ${from + i}` }))
 }
 
+/** Options of one run of the app; without `timers`, real time. */
+export interface AppOptions extends Pick<ReplicaOptions<{ note: CollectionConfig }, 'replica'>, 'keepUnusedDataFor' | 'timers' | 'now' | 'pollingInterval'> {
+  saveInterval?: number
+  pageSize?: number
+  /** The note collection's `maxRows`. */
+  maxRows?: number
+}
+
 /**
  * One run of an app: a replica of `note` over the loopback server, its requests tagged with
  * `run` (the server logs it), persisted as given, in a real store with RTK's checks on.
  */
-export function startApp(server: LoopbackServer, persistence: Persistence, run: string, options: { saveInterval?: number; pageSize?: number } = {}) {
+export function startApp(server: LoopbackServer, persistence: Persistence, run: string, options: AppOptions = {}) {
+  const { saveInterval, pageSize = 250, maxRows, ...rest } = options
   const replica = createReplica({
-    collections: { note: {} },
+    collections: { note: maxRows === undefined ? {} : { maxRows } },
     transport: httpTransport({ url: server.url, headers: { 'x-run': run } }),
     persistence,
-    pageSize: options.pageSize ?? 250,
-    ...(options.saveInterval === undefined ? {} : { saveInterval: options.saveInterval }),
+    pageSize,
+    ...(saveInterval === undefined ? {} : { saveInterval }),
+    ...rest,
   })
-  const store = makeStore(replica)
+  const actions: UnknownAction[] = []
+  const store = makeStore(replica, actions)
   const selectors = replica.selectors
   return {
     replica,
     store,
+    /** Every action that reached the reducers. */
+    actions,
     /** Subscribes to every note and waits until the pull has caught up. */
     async syncNotes() {
       store.dispatch(replica.actions.subscribe(NOTES))

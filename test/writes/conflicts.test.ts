@@ -1,24 +1,14 @@
-import { setupServer } from 'msw/node'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { closeClients, until, writeBackend, writeClient } from './harness'
+import { describe, expect, it } from 'vitest'
+import { clientHoldingRow, mswForWrites, until, writeBackend, writeClient } from './harness'
 import type { WriteBackend } from './harness'
 
-const server = setupServer()
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
-afterEach(async () => {
-  await closeClients()
-  server.resetHandlers()
-})
-afterAll(() => server.close())
+const server = mswForWrites()
 
 const todos = { collection: 'todo', filter: {} }
 
 /** A row on the server, and a client that has pulled it. */
 async function synced(backend: WriteBackend, options: Parameters<typeof writeClient>[1] = {}) {
-  backend.db.prepare("INSERT INTO todos (id, list_id, title) VALUES ('r', 1, 'server v1')").run()
-  const client = writeClient(backend, options)
-  client.store.dispatch(client.replica.actions.subscribe(todos))
-  await client.waitFor(() => client.replica.selectors.selectSubscription(client.store.getState(), todos).status === 'synced')
+  const client = await clientHoldingRow(backend, options)
   expect(client.todo('r')).toMatchObject({ title: 'server v1' })
   return client
 }

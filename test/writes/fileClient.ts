@@ -1,5 +1,5 @@
 import { createFocusManager, createOnlineManager, createReplica, filePersistence, httpPushTransport, httpTransport } from '../../src'
-import type { CollectionConfig, ReplicaOptions } from '../../src'
+import type { CollectionConfig, PushTransport, ReplicaOptions } from '../../src'
 import { makeStore, waitFor } from '../fixtures/store'
 
 /**
@@ -12,18 +12,22 @@ export function fileClient<C extends Record<string, CollectionConfig<object>>>(o
   online: boolean
   collections: C
   onConflict?: ReplicaOptions<C, 'replica'>['onConflict']
+  keepUnusedDataFor?: number
+  /** In place of the push over HTTP to `url` (to hold pushes back, say). */
+  push?: PushTransport
 }) {
   const { url } = options
   const onlineManager = createOnlineManager({ setEventListener: () => undefined, initiallyOnline: options.online })
   const replica = createReplica({
     collections: options.collections,
     transport: httpTransport({ url }),
-    push: httpPushTransport({ url }),
+    push: options.push ?? httpPushTransport({ url }),
     persistence: filePersistence(options.file),
     onlineManager,
     focusManager: createFocusManager({ setEventListener: () => undefined }),
     pollingInterval: 0,
     ...(options.onConflict ? { onConflict: options.onConflict } : {}),
+    ...(options.keepUnusedDataFor === undefined ? {} : { keepUnusedDataFor: options.keepUnusedDataFor }),
   })
   const store = makeStore(replica)
   /** Resolves once no write is pending and the push loop is idle. */

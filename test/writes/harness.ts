@@ -1,5 +1,7 @@
 import { http, HttpResponse } from 'msw'
+import { setupServer } from 'msw/node'
 import type { SetupServer } from 'msw/node'
+import { afterAll, afterEach, beforeAll } from 'vitest'
 import { createFocusManager, createOnlineManager, createReplica, httpPushTransport, httpTransport, memoryPersistence } from '../../src'
 import type { ConflictDecision, ConflictInfo, Persistence } from '../../src'
 import type { WireMutation } from '../../src/protocol'
@@ -130,4 +132,29 @@ export function writeClient(
     waitFor: (predicate: () => boolean) => waitFor(store, predicate, 10_000),
     close: () => store.replica.close(),
   }
+}
+
+/** A row 'r' (title 'server v1') on the server, and a client that has pulled it. */
+export async function clientHoldingRow(backend: WriteBackend, options: Parameters<typeof writeClient>[1] = {}) {
+  backend.db.prepare("INSERT INTO todos (id, list_id, title) VALUES ('r', 1, 'server v1')").run()
+  const client = writeClient(backend, options)
+  const todos = { collection: 'todo', filter: {} }
+  client.store.dispatch(client.replica.actions.subscribe(todos))
+  await client.waitFor(() => client.replica.selectors.selectSubscription(client.store.getState(), todos).status === 'synced')
+  return client
+}
+
+/**
+ * For a test file: the msw server the write backends answer through, listening during its tests;
+ * after each test the clients are closed and the handlers reset.
+ */
+export function mswForWrites(): SetupServer {
+  const server = setupServer()
+  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
+  afterEach(async () => {
+    await closeClients()
+    server.resetHandlers()
+  })
+  afterAll(() => server.close())
+  return server
 }

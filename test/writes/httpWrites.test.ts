@@ -1,28 +1,16 @@
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { waitFor } from '../fixtures/store'
 import { fileClient } from './fileClient'
-import { serve, tempDir } from '../server/helpers'
-import { todoServer } from './serverFixture'
+import { todoServerOverHttp } from './serverFixture'
 import type { Todo } from './harness'
 
 // The client against the reference server over real HTTP on loopback, with a file database.
-const tmp = tempDir()
-let backend: ReturnType<typeof todoServer>
-let http: Awaited<ReturnType<typeof serve>>
-beforeAll(async () => {
-  backend = todoServer()
-  await backend.handler.ready()
-  http = await serve(backend.handler)
-})
-afterAll(async () => {
-  await http?.close()
-  backend?.db.close()
-  tmp.remove()
-})
+const served = todoServerOverHttp()
+const { tmp } = served
 
 function client(file: string, online: boolean) {
-  const c = fileClient({ url: `${http.base}/replica`, file, online, collections: { todo: {} } })
+  const c = fileClient({ url: `${served.http.base}/replica`, file, online, collections: { todo: {} } })
   return { ...c, todo: (id: string) => c.replica.selectors.todo.selectById(c.store.getState(), id) as Todo | undefined }
 }
 
@@ -43,13 +31,13 @@ describe('writes over HTTP to the reference server', () => {
     await second.store.replica.whenHydrated()
     expect(second.replica.selectors.selectPendingWrites(second.store.getState())).toBe(2)
     await second.settled()
-    const rowA = backend.row(a)!
+    const rowA = served.backend.row(a)!
     expect(rowA).toMatchObject({ title: 'write the docs, now', _deleted: 0 })
     expect(second.todo(a)).toMatchObject({ id: a, title: 'write the docs, now', _version: rowA._version })
     second.store.dispatch(second.replica.actions.remove({ collection: 'todo', key: b }))
     await second.settled()
-    expect(backend.row(b)).toMatchObject({ _deleted: 1 })
-    expect(backend.mutationCount()).toBe(3)
+    expect(served.backend.row(b)).toMatchObject({ _deleted: 1 })
+    expect(served.backend.mutationCount()).toBe(3)
 
     // Another client pulls what this one wrote.
     const other = client(path.join(tmp.dir, 'other.db'), true)

@@ -1,15 +1,8 @@
-import { setupServer } from 'msw/node'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { memoryPersistence } from '../../src'
-import { closeClients, writeBackend, writeClient } from './harness'
+import { mswForWrites, writeBackend, writeClient } from './harness'
 
-const server = setupServer()
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
-afterEach(async () => {
-  await closeClients()
-  server.resetHandlers()
-})
-afterAll(() => server.close())
+const server = mswForWrites()
 
 describe('local writes', () => {
   it('an offline write lands in Redux and the local database at once, survives a reload, and reaches the server when back online', async () => {

@@ -1,4 +1,6 @@
 import Database from 'better-sqlite3'
+import { afterAll, beforeAll } from 'vitest'
+import { serve, tempDir } from '../server/helpers'
 import { createReplicaHandler, sqliteSource, type Authorize, type CollectionsConfig, type ReplicaHandler, type ReplicaHandlerOptions, type Scope } from '../../src/server/index.js'
 
 export const TODOS_SQL = `CREATE TABLE todos (id TEXT PRIMARY KEY, list_id INTEGER NOT NULL, title TEXT NOT NULL,
@@ -51,4 +53,23 @@ export function todoServer(options: Partial<ReplicaHandlerOptions> = {}) {
     mutationCount: () => (db.prepare('SELECT count(*) FROM _replica_mutations').pluck().get() as number),
     clock: () => db.prepare('SELECT v FROM _replica_clock WHERE id = 0').pluck().get() as number,
   }
+}
+
+/**
+ * For a test file: the todo server over HTTP on loopback, started before its tests and closed
+ * after them, and a temporary directory for the clients' files. Read the fields inside tests.
+ */
+export function todoServerOverHttp() {
+  const served = { tmp: tempDir() } as { tmp: ReturnType<typeof tempDir>; backend: ReturnType<typeof todoServer>; http: Awaited<ReturnType<typeof serve>> }
+  beforeAll(async () => {
+    served.backend = todoServer()
+    await served.backend.handler.ready()
+    served.http = await serve(served.backend.handler)
+  })
+  afterAll(async () => {
+    await served.http?.close()
+    served.backend?.db.close()
+    served.tmp.remove()
+  })
+  return served
 }

@@ -13,6 +13,7 @@ import { createLiveChannelKeeper, pokeConcerns } from '../../runtime/liveChannel
 import type { Filter } from '../../core/protocol'
 import type { LivePoke } from '../../core/pullWire'
 import { runSubscriptionLoop } from './subscriptionLoop'
+import { createEvictor } from './eviction'
 import type { LoopServices } from './subscriptionLoop'
 import type { Transport } from '../../core/pullWire'
 
@@ -32,6 +33,8 @@ export interface EngineConfig {
   runtime: LiveRuntime
   /** `live.onEvent`, guarded. */
   emit: (event: ReplicaEvent) => void
+  /** Default `keepUnusedDataFor`, in seconds, and `maxRows` of the collections that have one (docs/eviction.md). */
+  eviction: { keepUnusedDataFor: number; maxRows: Record<string, number> }
 }
 
 /** What the enhancer exposes on the store as `store.replica`. */
@@ -59,6 +62,10 @@ interface Running {
   alarm: Alarm
   /** Each subscriber's polling interval, by subscriber id; the shortest wins. */
   subscribers: Array<{ id: string | undefined; interval: number }>
+  /** Seconds to keep its data once the last subscriber leaves: the longest any subscriber asked for. */
+  keep: number
+  /** Its loop, while it runs. */
+  loop?: Promise<void>
   /** The loop ended on a failure no retry fixes (a 4xx); a new subscriber starts it again. */
   stopped: boolean
   collection: string
@@ -73,6 +80,10 @@ export interface SyncEngine extends ReplicaHandle {
   unsubscribe(scope: SubscribeOptions, subscriberId?: string): void
   /** A subscription caught up (`syncSucceeded`): the local store keeps the time, for the next hydration. */
   noteSynced(key: string, at: string): void
+  /** A page added rows to a collection (`pageApplied`): its `maxRows` is checked. */
+  noteRowsAdded(collection: string): void
+  /** Writes were answered (`pushSettled`): rows evicted scopes kept for them may go. */
+  noteWritesSettled(): void
 }
 
 /**
@@ -104,6 +115,8 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Sync
   const { actions } = config
   const running = new Map<string, Running>()
   const loops = new Set<Promise<void>>()
+  // Loops of scopes whose last subscriber left, until they have stopped.
+  const winding = new Map<string, Promise<void>>()
   let closed = false
   let closing: Promise<void> | undefined
   let opened: LocalStore | undefined
@@ -144,6 +157,17 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Sync
     emit,
     channelUp: () => channel?.isUp() ?? false,
   }
+  const evictor = createEvictor({
+    actions,
+    dispatch,
+    timers: live.timers,
+    now: config.now,
+    emit,
+    localStore: hydrated,
+    ...config.eviction,
+    isHeld: (key) => running.has(key),
+    windingDown: (key) => winding.get(key),
+  })
   const stopListening = runtime.onWake((wake) => {
     if (wake.trigger === 'reconnect') channel?.retryNow()
     if (wake.trigger === 'reconnect' && wake.outageMs < RECONNECT_AFTER_OFFLINE_MS) return
@@ -172,8 +196,8 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Sync
     }
   }
 
-  function start(key: string, scope: Required<Scope>, subscriber: Running['subscribers'][number]): void {
-    const entry: Running = { controller: new AbortController(), alarm: createAlarm(live.timers), subscribers: [subscriber], stopped: false, collection: scope.collection, filter: scope.filter }
+  function start(key: string, scope: Required<Scope>, subscriber: Running['subscribers'][number], keep: number): void {
+    const entry: Running = { controller: new AbortController(), alarm: createAlarm(live.timers), subscribers: [subscriber], keep, stopped: false, collection: scope.collection, filter: scope.filter }
     running.set(key, entry)
     launch(key, scope, entry)
     listenFor()
@@ -183,6 +207,7 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Sync
     entry.stopped = false
     const loop = run(key, scope, entry).finally(() => loops.delete(loop))
     loops.add(loop)
+    entry.loop = loop
   }
 
   /** A subscriber's polling interval: its own if valid, else the replica's default. */
@@ -190,15 +215,23 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Sync
     const asked = scope.pollingInterval
     return typeof asked === 'number' && asked >= 0 && Number.isFinite(asked) ? asked : live.pollingInterval
   }
+  /** A subscriber's `keepUnusedDataFor` (seconds): its own if valid, else the replica's default. */
+  const keepOf = (scope: SubscribeOptions) => {
+    const asked = scope.keepUnusedDataFor
+    return typeof asked === 'number' && asked >= 0 ? asked : config.eviction.keepUnusedDataFor
+  }
 
   return {
     noteSynced: (key, at) => opened?.markSynced(key, at),
+    noteRowsAdded: (collection) => evictor.rowsAdded(collection),
+    noteWritesSettled: () => evictor.writesSettled(),
     subscribe(scope, subscriberId) {
       if (closed) return
       const key = scopeKey(scope)
       const current = running.get(key)
       if (current) {
         current.subscribers.push({ id: subscriberId, interval: intervalOf(scope) })
+        current.keep = Math.max(current.keep, keepOf(scope))
         // A subscription stopped by a 4xx (say, a token that expired) gets another go with each
         // new subscriber, as a remount would give it.
         if (current.stopped) launch(key, { collection: scope.collection, filter: canonicalFilter(scope.filter) }, current)
@@ -213,7 +246,8 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Sync
         dispatch(actions.syncFailed({ key, error: toSerializedError(problem) }))
         return
       }
-      start(key, { collection: scope.collection, filter: canonicalFilter(scope.filter) }, { id: subscriberId, interval: intervalOf(scope) })
+      evictor.joined(key)
+      start(key, { collection: scope.collection, filter: canonicalFilter(scope.filter) }, { id: subscriberId, interval: intervalOf(scope) }, keepOf(scope))
     },
 
     unsubscribe(scope, subscriberId) {
@@ -224,8 +258,15 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Sync
       if (current.subscribers.length > 0) return
       running.delete(key)
       current.controller.abort()
+      if (current.loop) {
+        const stopped = current.loop.then(() => {
+          if (winding.get(key) === stopped) winding.delete(key)
+        })
+        winding.set(key, stopped)
+      }
       listenFor()
       dispatch(actions.syncStopped({ key }))
+      evictor.left(key, current.collection, current.keep)
     },
 
     whenHydrated: () => hydrated.then(() => undefined),
@@ -235,6 +276,7 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Sync
       closed = true
       closing ??= (async () => {
         stopListening()
+        evictor.close()
         for (const { controller } of running.values()) controller.abort()
         running.clear()
         await Promise.allSettled([...loops])

@@ -85,17 +85,20 @@ export function createWriteEngine(config: WriteEngineConfig): WriteEngine {
       return
     }
     const payload = action.payload as { collection?: unknown; key?: unknown; row?: Record<string, unknown> }
+    // The action's own id for this write (save and remove make one), if it has a usable one.
+    const asked = (action as { meta?: { writeId?: unknown } }).meta?.writeId
+    const writeId = typeof asked === 'string' && asked.length > 0 && asked.length <= 128 ? asked : undefined
     try {
       if (!config.transport) throw new ReplicaError('no_push_transport', 'Writes need a push transport: createReplica({ push: httpPushTransport({ url }) })')
       const write = toLocalWrite(op, payload, config.collections, store.writes.visible)
-      const outcome = store.writes.write(write)
-      dispatch(actions.writeQueued({ ...(outcome.entry ? { id: outcome.entry.id } : {}), change: outcome.change, pending: outcome.pending }))
+      const { entry, cancelled, change, pending } = store.writes.write(write, writeId)
+      dispatch(actions.writeQueued({ ...(entry ? { id: entry.id } : {}), ...(writeId ? { writeId } : {}), ...(cancelled ? { cancelled } : {}), change, pending }))
       idle.ring('subscribe')
     } catch (error) {
       const key = payload?.key ?? payload?.row?.[config.collections[String(payload?.collection)]?.primaryKey ?? 'id']
       dispatch(
         actions.writeRejected({
-          id: randomId(),
+          id: writeId ?? randomId(),
           collection: String(payload?.collection),
           ...(typeof key === 'string' || typeof key === 'number' ? { key } : {}),
           op: op === 'save' ? 'upsert' : 'delete',
