@@ -18,6 +18,7 @@ const tasks: Record<string, Task> = {
   'core-sync': async (args) => (await import('./core/initialSync')).initialSync(rows(args), args.json === true),
   'core-onerow-replica': async (args) => (await import('./core/oneRow')).replicaOneRow(rows(args)),
   'core-onerow-rtk': async (args) => (await import('./core/oneRow')).rtkOneRow(rows(args)),
+  'core-reducer': async (args) => (await import('./core/reducer')).reducerBench(args.n as number),
   // Issue 6: against the reference server on loopback.
   'e2e-floor': async (args) => (await import('./e2e/floor')).floor(url(args)),
   'e2e-replica': async (args) =>
