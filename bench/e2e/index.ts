@@ -53,12 +53,16 @@ export async function runE2E(args: BenchArgs): Promise<Figure[]> {
         emit(figure)
         const oursRate = (ours.rows / ours.ms) * 1000
         syncRows.push([contender + (r.capped ? ` (capped at ${args.capSeconds} s: rate so far)` : ''), n.toLocaleString('en-US'), fmt(r.ms), fmt(figure.rows_per_s),
-          `${fmt(figure.ratio_to_floor, 2)}x`, contender === REPLICA || contender === REPLICA_MEMORY || contender === 'floor' ? '-' : `${fmt(oursRate / (figure.rows_per_s as number), 1)}x`])
+          `${fmt(figure.ratio_to_floor, 2)}x`, contender === REPLICA || contender === REPLICA_MEMORY || contender === 'floor' ? '-' : `${fmt(oursRate / (figure.rows_per_s as number), 1)}x`,
+          typeof extra.last_to_first === 'number' ? `${fmt(extra.last_to_first, 2)}x` : '-', typeof extra.max_blocked_ms === 'number' ? fmt(extra.max_blocked_ms, 0) : '-'])
         return figure
       }
       sync('floor', { body_mb: mb(floor.bodyBytes) })
-      sync(REPLICA)
-      sync(REPLICA_MEMORY)
+      const pageFigures = (r: ReplicaSyncResult | undefined) => (!r ? {} : {
+        first_pages_ms: round(r.firstPagesMs, 3), last_pages_ms: round(r.lastPagesMs, 3), last_to_first: round(r.lastPagesMs / r.firstPagesMs), max_blocked_ms: round(r.maxBlockedMs, 1),
+      })
+      sync(REPLICA, pageFigures(ours))
+      sync(REPLICA_MEMORY, pageFigures(results.get(REPLICA_MEMORY) as unknown as ReplicaSyncResult | undefined))
       sync(RXDB)
       sync(SEED_2015)
 
@@ -87,7 +91,7 @@ export async function runE2E(args: BenchArgs): Promise<Figure[]> {
     }
   }
   console.log(table('Initial sync from the reference server (SQLite, loopback HTTP, pages of 250; median of fresh processes, interleaved)',
-    ['contender', 'rows', 'ms', 'rows/s', 'time / floor', 'redux-replica faster by'], syncRows))
+    ['contender', 'rows', 'ms', 'rows/s', 'time / floor', 'redux-replica faster by', 'last 10% / first 10% of pages (median)', 'longest event-loop block ms'], syncRows))
   console.log(table('redux-replica: live update, hydration, memory (median of fresh processes)',
     ['rows held', 'live: reducer ms', 'live: end to end ms', 'one round trip ms', 'live: until saved ms', 'live: max event-loop block ms', 'hydration ms', 'heap held MB', 'rows as JSON MB', 'heap / JSON', 'peak heap MB', 'peak RSS MB'], otherRows))
   return figures

@@ -1,33 +1,37 @@
 import type { Key } from '../core/protocol'
 
 /**
- * A collection's rows in Redux: a two-level tree of shards chosen by a hash of the key.
+ * A collection's rows in Redux: 2,048 groups chosen by a hash of the key, each one shard while it
+ * is small and 32 shards (by more bits of the same hash) once it grows.
  *
  * Why not one flat `entities` object, as `createEntityAdapter` keeps? Immutable updates copy what
  * they touch: a flat object of 100,000 rows costs a 100,000-key copy per action (58 ms here), so a
  * sync slows page by page and a one-row edit stalls the UI.
  *
- * Why two levels? A changed row copies the path to it: the `groups` array, one group, one shard.
- * With one level the shards grow with the collection (2,048 shards held ~490 rows each at 10^6,
- * and a page of 250 rows copied ~250,000 pointers: the sync's last pages cost 16x its first).
- * With {@link GROUP_COUNT} groups of {@link SHARDS_PER_GROUP} shards, a row costs a copy of about
- * 32 + 2 x (rows / 65,536) pointers: the same at 10^4 and 10^6 rows (docs/benchmarks.md, hot spot 9).
+ * Why groups that split? A changed row copies the path to it: the `groups` array, its group, its
+ * shard. With one level of fixed shards, the shards grow with the collection: 2,048 shards held
+ * ~490 rows each at 10^6, a page of 250 rows copied ~250,000 pointers, and a sync's last pages
+ * cost 16x its first (docs/benchmarks.md, hot spot 9). A group splits once it holds more than
+ * {@link SPLIT_AT} rows, so a row's copy stays under about 2 x 64 pointers while groups are
+ * whole, and 32 + 2 x (rows / 65,536) after: the same at 10^4 and 10^6 rows. Small collections
+ * keep one shard per group, as compact and as quick as before.
  *
  * Why is a shard two arrays and not a `{ [key]: row }` object? Row keys are mostly integers, and
  * V8 keeps an object with sparse integer keys in dictionary mode, where copying costs about 500 ns
  * a key (docs/benchmarks.md, "Hot spots"). Copying an array is a memcpy of pointers, and a lookup
- * in a shard of a few keys is one `indexOf` over short strings.
+ * in a shard of a few dozen keys is one `indexOf` over short strings.
  *
  * Plain arrays and objects only, never mutated once in a state: serializable, and RTK's
  * immutability check holds over it.
  */
 export interface EntityState<T> {
-  /** {@link GROUP_COUNT} groups, each {@link SHARDS_PER_GROUP} shards. */
+  /** {@link GROUP_COUNT} groups. */
   readonly groups: ReadonlyArray<ShardGroup<T>>
   /** Number of rows held. */
   readonly total: number
 }
 
+/** One shard, or {@link SHARDS_PER_GROUP} shards once the group has grown past {@link SPLIT_AT} rows. */
 export type ShardGroup<T> = ReadonlyArray<Shard<T>>
 
 /** Keys (as strings) and rows at the same positions. */
@@ -41,29 +45,30 @@ export interface Shard<T> {
  * and the selectors rebuild their flat views group by group.
  */
 export const GROUP_COUNT = 2048
-/** Shards per group (a power of two): a changed row copies its group, this many pointers. */
+/** Shards of a group that has split (a power of two): a changed row copies this many pointers. */
 export const SHARDS_PER_GROUP = 32
+/** A group of one shard splits when an insert takes it past this many rows. */
+export const SPLIT_AT = 64
 const SHARD_BITS = 5
 const SHARD_MASK = SHARDS_PER_GROUP - 1
 
 /**
  * Scratch for {@link applyEntityChanges}, zero between actions: per group, whether the running
- * action copied it, and a bit per shard it made.
+ * action copied it, and a bit per shard it made (bit 0 for a group of one shard).
  */
 const copiedGroups = new Uint8Array(GROUP_COUNT)
 const madeShards = new Int32Array(GROUP_COUNT)
 
 const EMPTY_SHARD: Shard<never> = Object.freeze({ keys: Object.freeze([]), rows: Object.freeze([]) })
-const EMPTY_GROUP_TEMPLATE: readonly Shard<never>[] = new Array<Shard<never>>(SHARDS_PER_GROUP).fill(EMPTY_SHARD)
-const EMPTY_GROUP: ShardGroup<never> = Object.freeze(EMPTY_GROUP_TEMPLATE.slice())
+const EMPTY_GROUP: ShardGroup<never> = Object.freeze([EMPTY_SHARD])
 
 export function emptyEntityState<T>(): EntityState<T> {
   return { groups: new Array<ShardGroup<T>>(GROUP_COUNT).fill(EMPTY_GROUP), total: 0 }
 }
 
 /**
- * The key's slot, `group * SHARDS_PER_GROUP + shard`: FNV-1a over the key's string form, so `1`
- * and `'1'` land together. (Keys 1..10^6 fill every slot; the largest holds 36.)
+ * The key's slot, `group * SHARDS_PER_GROUP + shard in a split group`: FNV-1a over the key's
+ * string form, so `1` and `'1'` land together. (Keys 1..10^6 fill every slot; the largest holds 36.)
  */
 export function slotOf(key: string): number {
   let hash = 0x811c9dc5
@@ -74,10 +79,14 @@ export function slotOf(key: string): number {
   return (hash >>> 0) % (GROUP_COUNT * SHARDS_PER_GROUP)
 }
 
+/** Where a slot's shard sits in its group: 0 while the group is whole. */
+const indexInGroup = (group: ShardGroup<unknown>, slot: number) => (group.length === 1 ? 0 : slot & SHARD_MASK)
+
 /** The shard a key belongs to (whether or not the key is held). */
 export function shardFor<T>(state: EntityState<T>, key: string): Shard<T> {
   const slot = slotOf(key)
-  return (state.groups[slot >>> SHARD_BITS] as ShardGroup<T>)[slot & SHARD_MASK] as Shard<T>
+  const group = state.groups[slot >>> SHARD_BITS] as ShardGroup<T>
+  return group[indexInGroup(group, slot)] as Shard<T>
 }
 
 export function entityById<T>(state: EntityState<T>, id: Key): T | undefined {
@@ -108,55 +117,62 @@ export function applyEntityChanges<T>(
 ): EntityState<T> {
   if (upserted.length === 0 && removed.length === 0) return state
   const groups = state.groups.slice() as Shard<T>[][]
-  // Which groups and shards this action made (and may therefore mutate): scratch arrays, one bit
-  // per shard, cleared on the way out. Not a Set of objects: hashing fresh objects
-  // by identity costs more than the copies themselves. A shard this action made owns its `rows`;
-  // its `keys` may still be the previous state's, so keys are replaced, never written in place.
+  // Which groups and shards this action made (and may therefore mutate): scratch arrays, cleared
+  // on the way out. Not a Set of objects: hashing fresh objects by identity costs more than the
+  // copies themselves. A shard this action made owns its `rows`; its `keys` may still be the
+  // previous state's, so keys are replaced, never written in place.
   const touched: number[] = []
   let total = state.total
-  /** The group of `slot`, copied on first touch. */
-  const groupOf = (slot: number): Shard<T>[] => {
-    const g = slot >>> SHARD_BITS
+  const mark = (g: number, made: number) => {
+    if (copiedGroups[g] === 0) touched.push(g)
+    copiedGroups[g] = 1
+    madeShards[g] = (madeShards[g] as number) | made
+  }
+  const put = (g: number, index: number, shard: Shard<T>) => {
     if (copiedGroups[g] === 0) {
       const group = groups[g] as ShardGroup<T>
-      // Slicing a frozen array takes V8's slow path (5 us for 32 items): copy the unfrozen twin.
-      groups[g] = group === EMPTY_GROUP ? EMPTY_GROUP_TEMPLATE.slice() : group.slice()
-      touched.push(g)
-      copiedGroups[g] = 1
+      // Slicing a frozen array takes V8's slow path.
+      groups[g] = group === EMPTY_GROUP ? [EMPTY_SHARD] : group.slice()
     }
-    return groups[g] as Shard<T>[]
+    ;(groups[g] as Shard<T>[])[index] = shard
+    mark(g, 1 << index)
   }
-  const put = (slot: number, shard: Shard<T>) => {
-    groupOf(slot)[slot & SHARD_MASK] = shard
-    const g = slot >>> SHARD_BITS
-    madeShards[g] = (madeShards[g] as number) | (1 << (slot & SHARD_MASK))
-  }
-  const current = (slot: number) => (groups[slot >>> SHARD_BITS] as ShardGroup<T>)[slot & SHARD_MASK] as Shard<T>
-  const owned = (slot: number) => ((madeShards[slot >>> SHARD_BITS] as number) & (1 << (slot & SHARD_MASK))) !== 0
   try {
     for (const row of upserted) {
       const key = String(keyOf(row))
       const slot = slotOf(key)
-      const shard = current(slot)
+      const g = slot >>> SHARD_BITS
+      const group = groups[g] as ShardGroup<T>
+      const index = indexInGroup(group, slot)
+      const shard = group[index] as Shard<T>
       const at = indexIn(shard, key)
       if (at < 0) {
-        put(slot, { keys: appended(shard.keys, key), rows: appended(shard.rows, row) })
+        const grown = { keys: appended(shard.keys, key), rows: appended(shard.rows, row) }
+        if (group.length === 1 && grown.keys.length > SPLIT_AT) {
+          groups[g] = split(grown, g)
+          mark(g, -1)
+        } else {
+          put(g, index, grown)
+        }
         total++
-      } else if (owned(slot)) {
+      } else if (((madeShards[g] as number) & (1 << index)) !== 0) {
         ;(shard.rows as T[])[at] = row
       } else {
         const rows = shard.rows.slice()
         rows[at] = row
-        put(slot, { keys: shard.keys, rows })
+        put(g, index, { keys: shard.keys, rows })
       }
     }
     for (const id of removed) {
       const key = String(id)
       const slot = slotOf(key)
-      const shard = current(slot)
+      const g = slot >>> SHARD_BITS
+      const group = groups[g] as ShardGroup<T>
+      const index = indexInGroup(group, slot)
+      const shard = group[index] as Shard<T>
       const at = indexIn(shard, key)
       if (at < 0) continue
-      put(slot, { keys: without(shard.keys, at), rows: without(shard.rows, at) })
+      put(g, index, { keys: shard.keys.toSpliced(at, 1), rows: shard.rows.toSpliced(at, 1) })
       total--
     }
   } finally {
@@ -168,60 +184,83 @@ export function applyEntityChanges<T>(
   return { groups, total }
 }
 
-/** A copy of `items` with `item` at the end, at its exact size (a pushed-to array keeps room for 16 more). */
+/**
+ * A copy of `items` with `item` at the end, at its exact size and packed: a pushed-to array keeps
+ * room for 16 more (most shards hold a few rows), and one made by `new Array(n)` stays "holey",
+ * where V8's `indexOf` is ten times slower.
+ */
 function appended<X>(items: readonly X[], item: X): X[] {
-  const out = new Array<X>(items.length + 1)
-  for (let i = 0; i < items.length; i++) out[i] = items[i] as X
-  out[items.length] = item
-  return out
+  return items.length === 0 ? [item] : items.toSpliced(items.length, 0, item)
 }
 
-function without<X>(items: readonly X[], at: number): X[] {
-  const out = items.slice()
-  out.splice(at, 1)
-  return out
+/** The rows of group `g`'s one shard, dealt into {@link SHARDS_PER_GROUP} shards by slot. */
+function split<T>(shard: Shard<T>, g: number): Shard<T>[] {
+  const keys: string[][] = Array.from({ length: SHARDS_PER_GROUP }, () => [])
+  const rows: T[][] = Array.from({ length: SHARDS_PER_GROUP }, () => [])
+  shard.keys.forEach((key, i) => {
+    const index = slotOf(key) - g * SHARDS_PER_GROUP
+    ;(keys[index] as string[]).push(key)
+    ;(rows[index] as T[]).push(shard.rows[i] as T)
+  })
+  // slice(): exact-size copies of the pushed-to arrays.
+  return keys.map((k, index) => (k.length === 0 ? EMPTY_SHARD : { keys: k.slice(), rows: (rows[index] as T[]).slice() }))
 }
 
 /**
  * Builds a state holding exactly these rows (hydration; a later row wins over an earlier one with
- * the same key). A counting sort rather than one big {@link applyEntityChanges}: each shard's
- * arrays are made once at their final size, instead of growing row by row.
+ * the same key). A counting sort rather than one big {@link applyEntityChanges}: the rows are put
+ * in slot order once, and each shard's arrays are slices of that order, made once at their final
+ * size, instead of growing row by row.
  */
 export function entityStateFrom<T>(rows: readonly T[], keyOf: (row: T) => Key): EntityState<T> {
   const keys = rows.map((row) => String(keyOf(row)))
   const slots = new Int32Array(rows.length)
-  const counts = new Int32Array(GROUP_COUNT * SHARDS_PER_GROUP)
+  // starts[slot] .. starts[slot + 1]: where the slot's rows go in slot order.
+  const starts = new Int32Array(GROUP_COUNT * SHARDS_PER_GROUP + 1)
   for (let i = 0; i < rows.length; i++) {
     const slot = slotOf(keys[i] as string)
     slots[i] = slot
-    counts[slot] = (counts[slot] as number) + 1
+    starts[slot + 1] = (starts[slot + 1] as number) + 1
   }
-  const made = new Array<{ keys: string[]; rows: T[]; length: number } | undefined>(counts.length)
+  for (let slot = 1; slot < starts.length; slot++) starts[slot] = (starts[slot] as number) + (starts[slot - 1] as number)
+  const order = new Int32Array(rows.length)
+  const next = starts.slice(0, -1)
   for (let i = 0; i < rows.length; i++) {
     const slot = slots[i] as number
-    const key = keys[i] as string
-    let shard = made[slot]
-    if (!shard) made[slot] = shard = { keys: new Array<string>(counts[slot] as number), rows: new Array<T>(counts[slot] as number), length: 0 }
-    const at = shard.keys.indexOf(key)
-    if (at >= 0 && at < shard.length) {
-      shard.rows[at] = rows[i] as T
-    } else {
-      shard.keys[shard.length] = key
-      shard.rows[shard.length++] = rows[i] as T
-    }
+    order[next[slot] as number] = i
+    next[slot] = (next[slot] as number) + 1
   }
-  const state = emptyEntityState<T>()
-  const groups = state.groups as ShardGroup<T>[]
+  const sortedKeys: string[] = []
+  const sortedRows: T[] = []
+  for (const i of order) {
+    sortedKeys.push(keys[i] as string)
+    sortedRows.push(rows[i] as T)
+  }
+  const shardOf = (from: number, to: number) => (from === to ? EMPTY_SHARD : distinct(sortedKeys.slice(from, to), sortedRows.slice(from, to)))
+  const groups = emptyEntityState<T>().groups as ShardGroup<T>[]
   let total = 0
-  for (let slot = 0; slot < made.length; slot++) {
-    const shard = made[slot]
-    if (!shard) continue
-    const g = slot >>> SHARD_BITS
-    if (groups[g] === EMPTY_GROUP) groups[g] = EMPTY_GROUP_TEMPLATE.slice()
-    // Duplicate keys leave room at the end: trim it.
-    const exact = shard.length === shard.keys.length
-    ;(groups[g] as Shard<T>[])[slot & SHARD_MASK] = exact ? { keys: shard.keys, rows: shard.rows } : { keys: shard.keys.slice(0, shard.length), rows: shard.rows.slice(0, shard.length) }
-    total += shard.length
+  for (let g = 0; g < GROUP_COUNT; g++) {
+    const first = g * SHARDS_PER_GROUP
+    const [from, to] = [starts[first] as number, starts[first + SHARDS_PER_GROUP] as number]
+    if (from === to) continue
+    const whole = shardOf(from, to)
+    const group = whole.keys.length <= SPLIT_AT ? [whole] : Array.from({ length: SHARDS_PER_GROUP }, (_, s) => shardOf(starts[first + s] as number, starts[first + s + 1] as number))
+    groups[g] = group
+    for (const shard of group) total += shard.keys.length
   }
   return { groups, total }
+}
+
+/** The shard itself when its keys are distinct (the usual case), else with the last row of each key. */
+function distinct<T>(keys: string[], rows: T[]): Shard<T> {
+  let unique = true
+  for (let i = 1; i < keys.length && unique; i++) unique = keys.indexOf(keys[i] as string) === i
+  if (unique) return { keys, rows }
+  const out = { keys: [] as string[], rows: [] as T[] }
+  keys.forEach((key, i) => {
+    const at = out.keys.indexOf(key)
+    if (at >= 0) out.rows[at] = rows[i] as T
+    else (out.keys.push(key), out.rows.push(rows[i] as T))
+  })
+  return { keys: out.keys.slice(), rows: out.rows.slice() }
 }

@@ -1,6 +1,6 @@
 import { configureStore } from '@reduxjs/toolkit'
 import { describe, expect, it } from 'vitest'
-import { applyEntityChanges, emptyEntityState, entityById, entityStateFrom, GROUP_COUNT, SHARDS_PER_GROUP, slotOf } from '../../src/state/entityState'
+import { applyEntityChanges, emptyEntityState, entityById, entityStateFrom, GROUP_COUNT, SHARDS_PER_GROUP, slotOf, SPLIT_AT } from '../../src/state/entityState'
 import { buildCollectionSelectors } from '../../src/state/selectors'
 import type { EntityState } from '../../src/state/entityState'
 import { collection, createReplica, memoryPersistence } from '../../src'
@@ -10,7 +10,14 @@ type Row2 = { id: number; project_id: number }
 const keyOf = (row: Row2) => row.id
 const rows = (n: number, project = (i: number) => i % 3): Row2[] => Array.from({ length: n }, (_, i) => ({ id: i + 1, project_id: project(i) }))
 const groupOf = (id: number) => Math.floor(slotOf(String(id)) / SHARDS_PER_GROUP)
-const shardOf = (id: number) => slotOf(String(id)) % SHARDS_PER_GROUP
+/** The position of the key's shard in its group: 0 while the group is one shard. */
+const shardIn = (state: EntityState<Row2>, id: number) => ((state.groups[groupOf(id)]?.length ?? 1) === 1 ? 0 : slotOf(String(id)) % SHARDS_PER_GROUP)
+/** `count` ids, from 1 up, that all hash into one group. */
+const idsInOneGroup = (count: number, group = groupOf(1)) => {
+  const ids: number[] = []
+  for (let id = 1; ids.length < count; id++) if (groupOf(id) === group) ids.push(id)
+  return ids
+}
 /** Every row of a state, by key: what it holds, whatever the layout. */
 const contents = (state: EntityState<Row2>) => {
   const out = new Map<string, Row2>()
@@ -24,10 +31,10 @@ describe('sharded entity state', () => {
     const after = applyEntityChanges(before, [{ id: 42, project_id: 9 }], [], keyOf)
     const changedGroups = after.groups.filter((group, g) => group !== before.groups[g])
     expect(changedGroups).toHaveLength(1)
-    const [g, s] = [groupOf(42), shardOf(42)]
+    const g = groupOf(42)
     const changedShards = (after.groups[g] ?? []).filter((shard, i) => shard !== before.groups[g]?.[i])
     expect(changedShards).toHaveLength(1)
-    expect(changedShards[0]).toBe(after.groups[g]?.[s])
+    expect(changedShards[0]).toBe(after.groups[g]?.[shardIn(after, 42)])
     expect(entityById(after, 42)).toEqual({ id: 42, project_id: 9 })
     expect(entityById(before, 42)).toEqual({ id: 42, project_id: 41 % 3 })
     expect(after.total).toBe(10_000)
@@ -42,6 +49,29 @@ describe('sharded entity state', () => {
       expect(after.groups.filter((group, g) => group !== before.groups[g])).toHaveLength(groups.size)
       expect(after.groups.length).toBe(GROUP_COUNT)
     }
+  })
+
+  it(`splits a group into ${SHARDS_PER_GROUP} shards when it passes ${SPLIT_AT} rows, by page or at hydration, and keeps every row`, () => {
+    const ids = idsInOneGroup(SPLIT_AT + 10)
+    const g = groupOf(ids[0] as number)
+    const before = applyEntityChanges(emptyEntityState<Row2>(), ids.slice(0, SPLIT_AT).map((id) => ({ id, project_id: 1 })), [], keyOf)
+    expect(before.groups[g]).toHaveLength(1)
+    const after = applyEntityChanges(before, ids.slice(SPLIT_AT).map((id) => ({ id, project_id: 2 })), [], keyOf)
+    expect(after.groups[g]).toHaveLength(SHARDS_PER_GROUP)
+    expect(before.groups[g]).toHaveLength(1)
+    expect(after.total).toBe(ids.length)
+    for (const id of ids) expect(entityById(after, id)?.id).toBe(id)
+    // Updates and removals inside the split group, in one action with inserts that split another.
+    const other = idsInOneGroup(SPLIT_AT + 1, groupOf(ids[0] as number) === 0 ? 1 : 0)
+    const mixed = applyEntityChanges(after, [{ id: ids[3] as number, project_id: 9 }, ...other.map((id) => ({ id, project_id: 3 })), { id: other[0] as number, project_id: 4 }], [ids[5] as number], keyOf)
+    expect(entityById(mixed, ids[3] as number)).toEqual({ id: ids[3], project_id: 9 })
+    expect(entityById(mixed, ids[5] as number)).toBeUndefined()
+    expect(entityById(mixed, other[0] as number)).toEqual({ id: other[0], project_id: 4 })
+    expect(mixed.total).toBe(ids.length - 1 + other.length)
+    expect(entityById(after, ids[3] as number)).toEqual({ id: ids[3], project_id: 1 })
+    const hydrated = entityStateFrom(ids.map((id) => ({ id, project_id: 1 })), keyOf)
+    expect(hydrated.groups[g]).toHaveLength(SHARDS_PER_GROUP)
+    expect(contents(hydrated)).toEqual(contents(applyEntityChanges(emptyEntityState<Row2>(), ids.map((id) => ({ id, project_id: 1 })), [], keyOf)))
   })
 
   it('counts inserts and removes, and ignores removing what is absent', () => {
