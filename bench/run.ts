@@ -38,5 +38,5 @@ if (args.parts.has('persistence')) {
   const script = fileURLToPath(new URL('./persistence.ts', import.meta.url))
   spawnSync(process.execPath, ['--import', 'tsx', script, `--runs=${args.runs}`], { stdio: 'inherit' })
 }
-reportTargets()
+reportTargets(args)
 console.log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`)

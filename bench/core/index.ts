@@ -4,6 +4,7 @@ import { emit, fmt, table } from '../lib/output'
 import { round } from '../lib/stats'
 import type { InitialSyncResult } from './initialSync'
 import type { OneRowResult } from './oneRow'
+import type { ReducerResult } from './reducer'
 
 /** Figures measured once on the same machine size (not rerun here), shown next to ours for scale. */
 const BASELINE_RTK_PAGES_MS: Record<number, number> = { 10_000: 187, 100_000: 20_500 }
@@ -51,4 +52,21 @@ export async function runCore(args: BenchArgs): Promise<void> {
     console.log(table('Core: one dispatch updating ONE row in a full collection (median of samples, median of processes)',
       ['contender', 'rows held', 'dispatch ms', '+ selectById ms', '+ selectAll ms'], oneRows))
   }
+  await runReducer(args)
+}
+
+/** Hot spot 9: the replica's reducer and views alone, at each size (docs/benchmarks.md). */
+async function runReducer(args: BenchArgs): Promise<void> {
+  const rows: (string | number)[][] = []
+  for (const n of args.sizes) {
+    const r = await medianOf<ReducerResult & Record<string, unknown>>('core-reducer', { n }, args.runs)
+    emit({ bench: 'core-reducer', contender: 'redux-replica reducer', n, ms: round(r.fillMs), rows_per_s: Math.round((n / r.fillMs) * 1000), ratio_to_floor: null, heap_mb: null,
+      hydrate_ms: round(r.hydrateMs), first_page_ms: round(r.fillFirstPageMs, 3), last_page_ms: round(r.fillLastPageMs, 3), last_to_first: round(r.fillLastPageMs / r.fillFirstPageMs),
+      page_1000_ms: round(r.page1000Ms, 3), insert_1000_ms: round(r.insert1000Ms, 3), one_row_ms: round(r.oneRowMs, 4), one_row_select_all_ms: round(r.oneRowSelectAllMs, 3),
+      one_row_select_where_ms: round(r.oneRowSelectWhereMs, 3), one_row_select_ids_ms: round(r.oneRowSelectIdsMs, 3), one_row_select_entities_ms: round(r.oneRowSelectEntitiesMs, 4), runs: args.runs })
+    rows.push([n.toLocaleString('en-US'), fmt(r.hydrateMs), fmt(r.fillMs), `${fmt(r.fillFirstPageMs, 2)} / ${fmt(r.fillLastPageMs, 2)}`, fmt(r.page1000Ms, 2), fmt(r.insert1000Ms, 2),
+      fmt(r.oneRowMs, 3), fmt(r.oneRowSelectAllMs, 2), fmt(r.oneRowSelectWhereMs, 2), fmt(r.oneRowSelectIdsMs, 2), fmt(r.oneRowSelectEntitiesMs, 3)])
+  }
+  console.log(table('Core: the reducer and views alone, n rows held (createReplica reducer called directly; medians)',
+    ['rows', 'hydrate ms', 'fill in pages of 250 ms', 'page first / last 10% ms', 'page of 1,000 updates ms', 'page of 1,000 inserts ms', 'one row ms', '+ selectAll ms', '+ selectWhere ms', '+ selectIds ms', '+ selectEntities ms'], rows))
 }
