@@ -83,7 +83,7 @@ export function slotOf(key: string): number {
 const indexInGroup = (group: ShardGroup<unknown>, slot: number) => (group.length === 1 ? 0 : slot & SHARD_MASK)
 
 /** The shard a key belongs to (whether or not the key is held). */
-export function shardFor<T>(state: EntityState<T>, key: string): Shard<T> {
+function shardFor<T>(state: EntityState<T>, key: string): Shard<T> {
   const slot = slotOf(key)
   const group = state.groups[slot >>> SHARD_BITS] as ShardGroup<T>
   return group[indexInGroup(group, slot)] as Shard<T>

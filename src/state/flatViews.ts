@@ -88,7 +88,7 @@ function keysOf<T>(entities: EntityState<T>): string[] {
   return out
 }
 
-export function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
   if (a === b) return true
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
