@@ -15,7 +15,8 @@ const BASELINE_RTK_PAGES_MS: Record<number, number> = { 10_000: 187, 100_000: 20
  */
 export async function runCore(args: BenchArgs): Promise<void> {
   const syncRows: (string | number)[][] = []
-  for (const n of args.sizes) {
+  // `--targets`: only the one-row dispatch (a target); the syncs and the reducer table are not.
+  for (const n of args.targetsOnly ? [] : args.sizes) {
     for (const json of [false, true]) {
       const r = await medianOf<InitialSyncResult & Record<string, unknown>>('core-sync', { n, json }, args.runs)
       const contender = json ? 'redux-replica (JSON round trip)' : 'redux-replica (objects)'
@@ -32,14 +33,14 @@ export async function runCore(args: BenchArgs): Promise<void> {
         `${fmt(ratio, 2)} / ${fmt(medianRatio, 2)}`, fmt(BASELINE_RTK_PAGES_MS[n])])
     }
   }
-  console.log(table('Core: initial sync from an in-process source (median of fresh processes)',
+  if (syncRows.length > 0) console.log(table('Core: initial sync from an in-process source (median of fresh processes)',
     ['contender', 'rows', 'in Loki+Redux ms', 'rows/s', 'synced+flushed ms', 'first 10% pages ms (mean / median)', 'last 10% ms', 'last/first', 'RTK upsertMany/page ms (baseline)'], syncRows))
 
   const oneRows: (string | number)[][] = []
-  for (const n of args.sizes.filter((size) => size >= 100_000)) {
+  for (const n of args.sizes.filter((size) => (args.targetsOnly ? size === 100_000 : size >= 100_000))) {
     const contenders: [string, string][] = [['redux-replica pageApplied', 'core-onerow-replica']]
     // RTK needs tens of ms per dispatch at 10^5 and seconds to load 10^6: measured at 100k only.
-    if (n === 100_000) contenders.push(['RTK createEntityAdapter upsertMany', 'core-onerow-rtk'])
+    if (n === 100_000 && !args.targetsOnly) contenders.push(['RTK createEntityAdapter upsertMany', 'core-onerow-rtk'])
     for (const [contender, task] of contenders) {
       const r = await medianOf<OneRowResult & Record<string, unknown>>(task, { n }, args.runs)
       emit({ bench: 'core-one-row', contender, n, ms: round(r.dispatchMs, 4), rows_per_s: null, ratio_to_floor: null, heap_mb: null,
@@ -52,7 +53,7 @@ export async function runCore(args: BenchArgs): Promise<void> {
     console.log(table('Core: one dispatch updating ONE row in a full collection (median of samples, median of processes)',
       ['contender', 'rows held', 'dispatch ms', '+ selectById ms', '+ selectAll ms'], oneRows))
   }
-  await runReducer(args)
+  if (!args.targetsOnly) await runReducer(args)
 }
 
 /** Hot spot 9: the replica's reducer and views alone, at each size (docs/benchmarks.md). */

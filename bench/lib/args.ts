@@ -17,6 +17,12 @@ export interface BenchArgs {
   parts: Set<Part>
   /** Stop a contender at a size once a run passes this many seconds (the 2015 algorithm). */
   capSeconds: number
+  /**
+   * `--targets`: only what the targets table needs (bench/targets.ts): core one-row dispatch, the
+   * end-to-end floor, redux-replica's syncs, hydration and live update, the browser part; at
+   * 100,000 and 1,000,000 rows unless `--sizes` says otherwise. No RxDB, no 2015 algorithm.
+   */
+  targetsOnly: boolean
 }
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
@@ -32,6 +38,8 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   --browser       also the sync in headless Chromium into IndexedDB and Redux (issue 13),
                   at the sizes up to 100,000; with no other part named, core and e2e run too
   --only          exactly these parts, comma-separated: --only=browser
+  --targets       only what the targets table needs, at 100,000 and 1,000,000 rows, browser
+                  included (no RxDB, no 2015 algorithm, no memory figures)
   --server        the server's pull throughput against a bare keyset server (bench/server.ts)
   --persistence   what file persistence costs (bench/persistence.ts)
   --experiments   what fewer saves during a catch-up and pipelined pulls would buy
@@ -43,12 +51,14 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   --cap           seconds after which a slow contender's run stops and reports its rate so far`)
     process.exit(0)
   }
-  const sizes = flags.has('sizes') ? (flags.get('sizes') as string).split(',').map(Number) : [10_000, 100_000]
+  const targetsOnly = flags.has('targets')
+  const sizes = flags.has('sizes') ? (flags.get('sizes') as string).split(',').map(Number) : targetsOnly ? [100_000, 1_000_000] : [10_000, 100_000]
   if (flags.has('million') && !sizes.includes(1_000_000)) sizes.push(1_000_000)
   const only = flags.get('only')?.split(',')
   const unknown = only?.filter((part) => !PARTS.includes(part as Part))
   if (unknown?.length) throw new Error(`--only: unknown part ${unknown.join(', ')}; parts: ${PARTS.join(', ')}`)
   const parts = new Set<Part>(only ? (only as Part[]) : PARTS.filter((part) => flags.has(part) || flags.has('all')))
+  if (!only && targetsOnly) parts.add('browser')
   if (!only && [...parts].every((part) => part === 'browser')) parts.add('core').add('e2e')
-  return { sizes, runs: Number(flags.get('runs') ?? 3), parts, capSeconds: Number(flags.get('cap') ?? 60) }
+  return { sizes, runs: Number(flags.get('runs') ?? 3), parts, capSeconds: Number(flags.get('cap') ?? 60), targetsOnly }
 }

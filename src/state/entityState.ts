@@ -71,12 +71,17 @@ export function emptyEntityState<T>(): EntityState<T> {
  * string form, so `1` and `'1'` land together. (Keys 1..10^6 fill every slot; the largest holds 36.)
  */
 export function slotOf(key: string): number {
+  return hashOf(key) % (GROUP_COUNT * SHARDS_PER_GROUP)
+}
+
+/** FNV-1a, 32 bits, unsigned. */
+function hashOf(key: string): number {
   let hash = 0x811c9dc5
   for (let i = 0; i < key.length; i++) {
     hash ^= key.charCodeAt(i)
     hash = Math.imul(hash, 0x01000193)
   }
-  return (hash >>> 0) % (GROUP_COUNT * SHARDS_PER_GROUP)
+  return hash >>> 0
 }
 
 /** Where a slot's shard sits in its group: 0 while the group is whole. */
@@ -214,11 +219,14 @@ function split<T>(shard: Shard<T>, g: number): Shard<T>[] {
  */
 export function entityStateFrom<T>(rows: readonly T[], keyOf: (row: T) => Key): EntityState<T> {
   const keys = rows.map((row) => String(keyOf(row)))
+  const hashes = new Uint32Array(rows.length)
   const slots = new Int32Array(rows.length)
   // starts[slot] .. starts[slot + 1]: where the slot's rows go in slot order.
   const starts = new Int32Array(GROUP_COUNT * SHARDS_PER_GROUP + 1)
   for (let i = 0; i < rows.length; i++) {
-    const slot = slotOf(keys[i] as string)
+    const hash = hashOf(keys[i] as string)
+    const slot = hash % (GROUP_COUNT * SHARDS_PER_GROUP)
+    hashes[i] = hash
     slots[i] = slot
     starts[slot + 1] = (starts[slot + 1] as number) + 1
   }
@@ -236,31 +244,44 @@ export function entityStateFrom<T>(rows: readonly T[], keyOf: (row: T) => Key): 
     sortedKeys.push(keys[i] as string)
     sortedRows.push(rows[i] as T)
   }
-  const shardOf = (from: number, to: number) => (from === to ? EMPTY_SHARD : distinct(sortedKeys.slice(from, to), sortedRows.slice(from, to)))
+  const sortedHashes = Uint32Array.from(order, (i) => hashes[i] as number)
+  const shardOf = (from: number, to: number) => {
+    if (from === to) return EMPTY_SHARD
+    const shard = { keys: sortedKeys.slice(from, to), rows: sortedRows.slice(from, to) }
+    return hasDuplicates(sortedHashes, sortedKeys, from, to) ? lastOfEachKey(shard) : shard
+  }
   const groups = emptyEntityState<T>().groups as ShardGroup<T>[]
   let total = 0
   for (let g = 0; g < GROUP_COUNT; g++) {
     const first = g * SHARDS_PER_GROUP
     const [from, to] = [starts[first] as number, starts[first + SHARDS_PER_GROUP] as number]
     if (from === to) continue
-    const whole = shardOf(from, to)
-    const group = whole.keys.length <= SPLIT_AT ? [whole] : Array.from({ length: SHARDS_PER_GROUP }, (_, s) => shardOf(starts[first + s] as number, starts[first + s + 1] as number))
+    // By the count of rows given (duplicates included): looking for duplicates in a whole group
+    // of 10^6 / 2,048 rows would cost a quadratic scan.
+    const group = to - from <= SPLIT_AT ? [shardOf(from, to)] : Array.from({ length: SHARDS_PER_GROUP }, (_, s) => shardOf(starts[first + s] as number, starts[first + s + 1] as number))
     groups[g] = group
     for (const shard of group) total += shard.keys.length
   }
   return { groups, total }
 }
 
-/** The shard itself when its keys are distinct (the usual case), else with the last row of each key. */
-function distinct<T>(keys: string[], rows: T[]): Shard<T> {
-  let unique = true
-  for (let i = 1; i < keys.length && unique; i++) unique = keys.indexOf(keys[i] as string) === i
-  if (unique) return { keys, rows }
-  const out = { keys: [] as string[], rows: [] as T[] }
-  keys.forEach((key, i) => {
-    const at = out.keys.indexOf(key)
-    if (at >= 0) out.rows[at] = rows[i] as T
-    else (out.keys.push(key), out.rows.push(rows[i] as T))
+/** Whether a key repeats in `keys[from..to)`: full hashes compared first, strings only when they match. */
+function hasDuplicates(hashes: Uint32Array, keys: readonly string[], from: number, to: number): boolean {
+  for (let i = from + 1; i < to; i++) {
+    for (let j = from; j < i; j++) if (hashes[i] === hashes[j] && keys[i] === keys[j]) return true
+  }
+  return false
+}
+
+/** The shard with the last row of each key, at the first key's place. */
+function lastOfEachKey<T>(shard: Shard<T>): Shard<T> {
+  const keys: string[] = []
+  const rows: T[] = []
+  shard.keys.forEach((key, i) => {
+    const at = keys.indexOf(key)
+    if (at >= 0) rows[at] = shard.rows[i] as T
+    else (keys.push(key), rows.push(shard.rows[i] as T))
   })
-  return { keys: out.keys.slice(), rows: out.rows.slice() }
+  // slice(): exact-size copies of the pushed-to arrays.
+  return { keys: keys.slice(), rows: rows.slice() }
 }
