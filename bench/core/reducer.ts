@@ -4,7 +4,8 @@ import type { Row } from '../../src/core/pullWire'
 import { memoryTransport } from '../lib/memoryTransport'
 import { noteRow } from '../lib/rows'
 import type { NoteRow } from '../lib/rows'
-import { gc, headTail, median } from '../lib/stats'
+import { gc, headTail } from '../lib/stats'
+import { timeEach } from '../lib/timeEach'
 
 export interface ReducerResult {
   /** One `hydrateCollection` of n rows: the Redux half of hydration. */
@@ -37,18 +38,6 @@ function prepared<V>(count: number, make: (i: number) => V): (i: number) => V {
 }
 
 const WARM_UP = 5
-
-/** Median time of `step` over `samples` calls, after a few warm-up calls. */
-function timeEach(step: (i: number) => void, samples: number): number {
-  for (let i = 1; i <= WARM_UP; i++) step(-i)
-  const times: number[] = []
-  for (let i = 0; i < samples; i++) {
-    const t = performance.now()
-    step(i)
-    times.push(performance.now() - t)
-  }
-  return median(times)
-}
 
 /**
  * The replica's own reducer and selectors (createReplica's, called directly: no middleware, no
@@ -89,9 +78,9 @@ export function reducerBench(n: number): ReducerResult {
   const inserts = prepared(26, () => Array.from({ length: 1000 }, () => noteRow(next++)))
   const singles = prepared(206, (i) => edited(i, 1))
   gc()
-  const page1000Ms = timeEach((i) => page(updates(i)), 21)
-  const insert1000Ms = timeEach((i) => page(inserts(i)), 21)
-  const oneRowMs = timeEach((i) => page(singles(i)), 201)
+  const page1000Ms = timeEach((i) => page(updates(i)), 21, WARM_UP)
+  const insert1000Ms = timeEach((i) => page(inserts(i)), 21, WARM_UP)
+  const oneRowMs = timeEach((i) => page(singles(i)), 201, WARM_UP)
 
   const selectors = replica.selectors.note
   const root = () => ({ replica: state }) as Parameters<typeof selectors.selectAll>[0]
@@ -100,7 +89,7 @@ export function reducerBench(n: number): ReducerResult {
     return timeEach((i) => {
       page(edited(i, 1))
       select()
-    }, 51)
+    }, 51, WARM_UP)
   }
   const filter = { project_id: 1 }
   return {

@@ -142,15 +142,19 @@ export function applyEntityChanges<T>(
     ;(groups[g] as Shard<T>[])[index] = shard
     mark(g, 1 << index)
   }
+  /** Where `key` is, or would go, in the state being made. */
+  const find = (key: string) => {
+    const slot = slotOf(key)
+    const g = slot >>> SHARD_BITS
+    const group = groups[g] as ShardGroup<T>
+    const index = indexInGroup(group, slot)
+    const shard = group[index] as Shard<T>
+    return { g, group, index, shard, at: indexIn(shard, key) }
+  }
   try {
     for (const row of upserted) {
       const key = String(keyOf(row))
-      const slot = slotOf(key)
-      const g = slot >>> SHARD_BITS
-      const group = groups[g] as ShardGroup<T>
-      const index = indexInGroup(group, slot)
-      const shard = group[index] as Shard<T>
-      const at = indexIn(shard, key)
+      const { g, group, index, shard, at } = find(key)
       if (at < 0) {
         const grown = { keys: appended(shard.keys, key), rows: appended(shard.rows, row) }
         if (group.length === 1 && grown.keys.length > SPLIT_AT) {
@@ -169,13 +173,7 @@ export function applyEntityChanges<T>(
       }
     }
     for (const id of removed) {
-      const key = String(id)
-      const slot = slotOf(key)
-      const g = slot >>> SHARD_BITS
-      const group = groups[g] as ShardGroup<T>
-      const index = indexInGroup(group, slot)
-      const shard = group[index] as Shard<T>
-      const at = indexIn(shard, key)
+      const { g, index, shard, at } = find(String(id))
       if (at < 0) continue
       put(g, index, { keys: shard.keys.toSpliced(at, 1), rows: shard.rows.toSpliced(at, 1) })
       total--
