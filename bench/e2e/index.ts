@@ -89,7 +89,7 @@ export async function runE2E(args: BenchArgs): Promise<Figure[]> {
         round_trip_ms: round(live.roundTripMs, 3), over_round_trip_ms: round(live.endToEndMs - live.roundTripMs, 3), reducer_ms: round(live.dispatchMs, 4),
         settled_ms: round(live.settledMs, 2), max_blocked_ms: round(live.maxBlockedMs, 1), runs: args.runs })
       otherRows.push([n.toLocaleString('en-US'), fmt(live.dispatchMs, 3), fmt(live.endToEndMs, 2), fmt(live.roundTripMs, 2), fmt(live.settledMs, 1), fmt(live.maxBlockedMs, 0), fmt(hydration.ms),
-        fmt(heldMb), fmt(jsonMb), `${fmt(heldMb / jsonMb, 2)}x`, fmt(memory && mb(memory.peakHeapBytes)), fmt(memory && mb(memory.peakRssBytes))])
+        fmt(heldMb), fmt(jsonMb), memory ? `${fmt(heldMb / jsonMb, 2)}x` : '-', fmt(memory && mb(memory.peakHeapBytes)), fmt(memory && mb(memory.peakRssBytes))])
     } finally {
       await server.stop()
       rmSync(dir, { recursive: true, force: true })
