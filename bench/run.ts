@@ -12,6 +12,7 @@ import { throughputChart } from './lib/chart'
 import { RESULTS_DIR, startResults } from './lib/output'
 import { runCore } from './core/index'
 import { runE2E } from './e2e/index'
+import { reportTargets } from './targets'
 
 const args = parseArgs(process.argv.slice(2))
 const started = performance.now()
@@ -20,10 +21,14 @@ console.log(`redux-replica benchmarks: sizes ${args.sizes.join(', ')}; ${args.ru
 if (args.parts.has('core')) await runCore(args)
 if (args.parts.has('e2e')) {
   const figures = await runE2E(args)
-  const svg = throughputChart(figures, 'Initial sync from the reference server over loopback: rows/s')
-  writeFileSync(`${RESULTS_DIR}throughput.svg`, svg)
-  console.log(`\nchart: bench/results/throughput.svg`)
+  // A `--targets` run leaves out the comparisons the chart is for.
+  if (!args.targetsOnly) {
+    const svg = throughputChart(figures, 'Initial sync from the reference server over loopback: rows/s')
+    writeFileSync(`${RESULTS_DIR}throughput.svg`, svg)
+    console.log(`\nchart: bench/results/throughput.svg`)
+  }
 }
+if (args.parts.has('browser')) await (await import('./browser/index')).runBrowser(args)
 if (args.parts.has('experiments')) await (await import('./e2e/experiments')).runExperiments(args)
 if (args.parts.has('server')) {
   // Owned by the server's authors: its exported runner, at the largest size up to 100k.
@@ -36,4 +41,5 @@ if (args.parts.has('persistence')) {
   const script = fileURLToPath(new URL('./persistence.ts', import.meta.url))
   spawnSync(process.execPath, ['--import', 'tsx', script, `--runs=${args.runs}`], { stdio: 'inherit' })
 }
+reportTargets(args)
 console.log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`)

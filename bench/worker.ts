@@ -20,6 +20,7 @@ const tasks: Record<string, Task> = {
   'core-onerow-rtk': async (args) => (await import('./core/oneRow')).rtkOneRow(rows(args)),
   // Issue 15: evicting one small scope among many rows held.
   'core-evict': async (args) => (await import('./core/evictScope')).evictScope(rows(args)),
+  'core-reducer': async (args) => (await import('./core/reducer')).reducerBench(args.n as number),
   // Issue 6: against the reference server on loopback.
   'e2e-floor': async (args) => (await import('./e2e/floor')).floor(url(args)),
   'e2e-replica': async (args) =>

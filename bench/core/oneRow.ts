@@ -4,7 +4,7 @@ import type { WireRow } from '../../src/core/protocol'
 import { memoryTransport } from '../lib/memoryTransport'
 import { ALL_NOTES, replicaStore, whenSynced } from '../lib/replicaStore'
 import type { NoteRow } from '../lib/rows'
-import { median } from '../lib/stats'
+import { timeEach } from '../lib/timeEach'
 
 export interface OneRowResult {
   /** Median of `store.dispatch` of one one-row action into a collection of n rows. */
@@ -13,18 +13,6 @@ export interface OneRowResult {
   dispatchSelectAllMs: number
   /** Followed by selectById (what a row component does). */
   dispatchSelectByIdMs: number
-}
-
-/** Times `step` `samples` times after a short warm-up, returning the median in ms. */
-function timeEach(step: (i: number) => void, samples = 101): number {
-  for (let i = 0; i < 10; i++) step(-1 - i)
-  const times: number[] = []
-  for (let i = 0; i < samples; i++) {
-    const t = performance.now()
-    step(i)
-    times.push(performance.now() - t)
-  }
-  return median(times)
 }
 
 const edited = (row: WireRow, i: number): NoteRow => ({ ...(row as NoteRow), body: `edited ${i}`, _version: 1e9 + i + 20 })

@@ -17,7 +17,7 @@ export interface LiveUpdateResult {
   roundTripMs: number
   /** The pageApplied dispatch that carried the row: reducer + listeners (median). */
   dispatchMs: number
-  /** Longest the event loop was blocked while the samples ran (the saves serialize on it). */
+  /** Longest the event loop was blocked while the samples ran, and their save after them. */
   maxBlockedMs: number
   samples: number
 }
@@ -90,6 +90,8 @@ export async function liveUpdate(url: string, file: string, n: number): Promise<
       applied.push(...dispatchTimes.slice(0, 1))
     }
   }
+  // The save that follows the last change is part of "after a live update": make it now, watched.
+  await store.replica.flush()
   blocked.disable()
 
   // A bare round trip for comparison: the same one-row page (one more row changed after the

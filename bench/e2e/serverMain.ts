@@ -4,12 +4,15 @@
  * <notes> notes into a fresh SQLite file, serves our protocol at /replica and the 2015 endpoints,
  * and prints `READY <url> <seconds to seed>`. One bench-only route changes a row, for the live
  * update benchmark: `POST /bench/touch?id=<id>` answers `{ row }` once the write is committed.
+ * With a third argument, a directory, it also serves that directory's files under /bench/page/
+ * (the browser benchmark's built page, so that page and endpoint share one origin).
  */
 import Database from 'better-sqlite3'
 import { createReplicaHandler, createReplicaServer, createReplicaWriter, exampleCollections, seedExampleData, sqliteSource } from '../../src/server/index'
 import type { AddressInfo } from 'node:net'
+import { PAGE_BASE, servePage } from '../browser/servePage'
 
-const [notes, file] = process.argv.slice(2)
+const [notes, file, pageDir] = process.argv.slice(2)
 const started = performance.now()
 const db = new Database(file as string)
 db.pragma('journal_mode = WAL')
@@ -32,6 +35,7 @@ const bootedAt = Date.now()
 const server = createReplicaServer(replica, {
   fallback: (req, res) => {
     const url = new URL(req.url ?? '/', 'http://bench')
+    if (pageDir && req.method === 'GET' && url.pathname.startsWith(PAGE_BASE)) return servePage(pageDir, url.pathname.slice(PAGE_BASE.length), res)
     if (req.method === 'POST' && url.pathname === '/bench/touch') {
       const id = Number(url.searchParams.get('id'))
       writer

@@ -11,11 +11,14 @@ export interface BenchServer {
   stop(): Promise<void>
 }
 
-/** Starts serverMain.ts with `notes` rows in a fresh SQLite file and waits for its READY line. */
-export function startServer(notes: number): Promise<BenchServer> {
+/**
+ * Starts serverMain.ts with `notes` rows in a fresh SQLite file and waits for its READY line.
+ * `pageDir`: a built browser benchmark page to serve under /bench/page/ (bench/browser/build.ts).
+ */
+export function startServer(notes: number, options: { pageDir?: string } = {}): Promise<BenchServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'replica-bench-server-'))
   const main = fileURLToPath(new URL('./serverMain.ts', import.meta.url))
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', main, String(notes), path.join(dir, 'server.db')], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', main, String(notes), path.join(dir, 'server.db'), ...(options.pageDir ? [options.pageDir] : [])], {
     stdio: ['pipe', 'pipe', 'inherit'],
   })
   const stop = () =>

@@ -17,6 +17,8 @@ export interface Figure {
 export const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url))
 const JSONL = `${RESULTS_DIR}latest.jsonl`
 
+const emitted: Figure[] = []
+
 export function startResults(): void {
   mkdirSync(RESULTS_DIR, { recursive: true })
   writeFileSync(JSONL, '')
@@ -24,9 +26,15 @@ export function startResults(): void {
 
 /** Prints the figure as one JSON line and appends it to bench/results/latest.jsonl. */
 export function emit(figure: Figure): void {
+  emitted.push(figure)
   const line = JSON.stringify(figure)
   console.log(line)
   appendFileSync(JSONL, `${line}\n`)
+}
+
+/** Every figure emitted so far in this run (bench/targets.ts reads them). */
+export function emittedFigures(): readonly Figure[] {
+  return emitted
 }
 
 /** A plain-text table for people. */

@@ -37,9 +37,9 @@ async function write(page: Page, body: string) {
 /** The notes of project 1 held in Redux, and the ones IndexedDB holds (pending writes laid over). */
 async function snapshot(page: Page): Promise<{ redux: Snapshot; disk: { ids: string[]; outbox: number } }> {
   return page.evaluate(async () => {
-    type Shards = { shards: Array<{ keys: string[]; rows: Array<{ project_id: number }> }> }
-    const state = (window as unknown as { replicaStore: { getState(): { replica: { collections: { note: Shards }; storage: { setAside?: unknown; role?: unknown } } } } }).replicaStore.getState().replica
-    const ids = state.collections.note.shards.flatMap((shard) => shard.keys.filter((_, i) => shard.rows[i]!.project_id === 1)).sort()
+    type Groups = { groups: Array<Array<{ keys: string[]; rows: Array<{ project_id: number }> }>> }
+    const state = (window as unknown as { replicaStore: { getState(): { replica: { collections: { note: Groups }; storage: { setAside?: unknown; role?: unknown } } } } }).replicaStore.getState().replica
+    const ids = state.collections.note.groups.flat().flatMap((shard) => shard.keys.filter((_, i) => shard.rows[i]!.project_id === 1)).sort()
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
       const req = indexedDB.open('redux-replica-notes')
       req.onsuccess = () => resolve(req.result)

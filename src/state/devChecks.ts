@@ -43,9 +43,9 @@ export interface ReplicaDevTools {
 export const DEVTOOLS_IDS_SHOWN = 50
 
 /**
- * Redux DevTools serializes the whole state and each action into its panel: 2,048 shards per
- * collection and 250 rows per page make it slow and unreadable. These show each collection as
- * `{ total, ids }` (the first {@link DEVTOOLS_IDS_SHOWN} ids) and a page's rows (or an eviction's
+ * Redux DevTools serializes the whole state and each action into its panel: 65,536 shards per
+ * collection (2,048 groups of 32) and 250 rows per page make it slow and unreadable. These show
+ * each collection as `{ total, ids }` (the first {@link DEVTOOLS_IDS_SHOWN} ids) and a page's rows (or an eviction's
  * keys) as counts.
  * The store itself is untouched; only what DevTools displays changes.
  */
@@ -75,10 +75,12 @@ export function buildDevTools(reducerPath: string, primaryKeys: Record<string, s
 
 function summarize(entities: EntityState<Record<string, unknown>>, primaryKey: string) {
   const ids: unknown[] = []
-  for (const shard of entities.shards) {
-    for (const row of shard.rows) {
-      if (ids.length === DEVTOOLS_IDS_SHOWN) return { total: entities.total, ids, more: entities.total - ids.length }
-      ids.push(row[primaryKey])
+  for (const group of entities.groups) {
+    for (const shard of group) {
+      for (const row of shard.rows) {
+        if (ids.length === DEVTOOLS_IDS_SHOWN) return { total: entities.total, ids, more: entities.total - ids.length }
+        ids.push(row[primaryKey])
+      }
     }
   }
   return { total: entities.total, ids }

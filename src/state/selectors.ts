@@ -3,25 +3,55 @@ import type { Filter, Key } from '../core/protocol'
 import { canonicalFilter, matchesFilter, scopeKey } from '../core/scope'
 import type { Scope } from '../core/scope'
 import { entityById } from './entityState'
-import type { EntityState } from './entityState'
+import type { EntityState, Shard } from './entityState'
+import { entitiesView, groupedView, rowsOfGroup } from './flatViews'
 import type { HydrationState, ReplicaState, StorageState, SubscriptionState } from './reducer'
 
 /** A store state that holds the replica under `reducerPath`. */
 export type RootStateWith<P extends string, Rows extends Record<string, object>> = { [K in P]: ReplicaState<Rows> }
 
-/** Selectors of one collection, in the shape of `createEntityAdapter`'s. */
+/**
+ * Selectors of one collection, in the shape of `createEntityAdapter`'s.
+ *
+ * Cost: `selectById` and `selectTotal` are constant. The flat views (`selectAll`, `selectIds`,
+ * `selectWhere`) keep their array until the collection changes; after a change they derive again
+ * only the groups of shards the change touched, then concatenate (a pointer memcpy of the result:
+ * about 1 ms at 10^5 rows, 10 ms at 10^6, mostly allocating the new array). `selectEntities` is a
+ * read-only view made in constant time.
+ */
 export interface CollectionSelectors<S, T> {
-  /** Every row, in an unspecified but stable order; the same array until the collection changes. */
+  /**
+   * Every row, in an unspecified but stable order; the same array until the collection changes.
+   * @example const notes = useSelector(replica.selectors.note.selectAll)
+   */
   selectAll(state: S): T[]
+  /**
+   * One row by primary key (`1` and `'1'` are the same key): a hash and a search of a few keys.
+   * @example const note = useSelector((s: RootState) => replica.selectors.note.selectById(s, 7))
+   */
   selectById(state: S, id: Key): T | undefined
+  /**
+   * Every primary key, in `selectAll`'s order; the same array until the collection changes.
+   * @example const ids = useSelector(replica.selectors.note.selectIds)
+   */
   selectIds(state: S): Key[]
-  /** Rows by key (as a string); the same object until the collection changes. */
+  /**
+   * Rows by key (as a string); the same object until the collection changes. A read-only view:
+   * reading a key is a lookup, enumerating it (`Object.keys`, spread, `JSON.stringify`) lists the
+   * keys once per state; it cannot be written, frozen or `structuredClone`d.
+   * @example const byId = useSelector(replica.selectors.note.selectEntities); byId['7']?.body
+   */
   selectEntities(state: S): Record<string, T>
+  /**
+   * Number of rows held.
+   * @example const count = useSelector(replica.selectors.note.selectTotal)
+   */
   selectTotal(state: S): number
   /**
    * Rows matching a filter, with the server's semantics (scalar: equality, array: IN). Memoized per
    * filter, so `useSelector((s) => selectWhere(s, { project_id: 7 }))` keeps its array until the
    * collection changes, although the filter object is new on each render.
+   * @example const notes = useSelector((s: RootState) => replica.selectors.note.selectWhere(s, { project_id: 7 }))
    */
   selectWhere(state: S, filter: Filter): T[]
 }
@@ -37,58 +67,44 @@ const NO_SUBSCRIPTION: SubscriptionState = Object.freeze({
 const MAX_FILTERS = 64
 
 export function buildCollectionSelectors<S, T>(select: (state: S) => EntityState<T>, primaryKey: string): CollectionSelectors<S, T> {
-  // Each flat view is one pass over the shards' arrays: O(rows) pointer copies, once per state of
-  // the collection. One-entry memos (lruMemoize), as the views change with every page anyway.
   const memo = { memoize: lruMemoize, argsMemoize: lruMemoize } as const
-  const selectAll = createSelector([select], (entities) => {
-    const out = new Array<T>(entities.total)
-    let i = 0
-    for (const shard of entities.shards) for (const row of shard.rows) out[i++] = row
-    return out
-  }, memo)
-  const selectEntities = createSelector([select], (entities) => {
-    const out: Record<string, T> = {}
-    for (const { keys, rows } of entities.shards) for (let j = 0; j < keys.length; j++) out[keys[j] as string] = rows[j] as T
-    return out
-  }, memo)
-  const selectIds = createSelector([selectAll], (rows) => rows.map((row) => (row as Record<string, unknown>)[primaryKey] as Key), memo)
-  // selectWhere stays hand-written: createSelector memoizes on whole inputs, so a new collection
-  // state would filter every row again. Per filter: the result for the last state asked, and each
-  // shard's matching rows. Shards are
-  // immutable and shared between states, so after a page only the ~250 shards it touched are
-  // filtered again; the rest are looked up. A 100k-row sync then costs each mounted view about a
-  // page's work per page, not a pass over every row.
-  const filters = new Map<string, { entities?: EntityState<T>; rows: T[]; byShard: WeakMap<object, T[]> }>()
+  const allRows = groupedView<T, T>(rowsOfGroup)
+  const allIds = groupedView<T, Key>((group) => rowsOfGroup(group).map((row) => (row as Record<string, unknown>)[primaryKey] as Key))
+  // Per filter: its grouped view, and each shard's matching rows. Shards are immutable and shared
+  // between states, so after a page only the shards it touched are filtered again; the rest are
+  // looked up. A 10^6-row sync then costs each mounted view about a page's filtering per page.
+  const filters = new Map<string, (entities: EntityState<T>) => T[]>()
+  const whereView = (canonical: Filter) => {
+    const byShard = new WeakMap<Shard<T>, readonly T[]>()
+    const matching = (shard: Shard<T>) => {
+      let rows = byShard.get(shard)
+      if (!rows) byShard.set(shard, (rows = shard.rows.filter((row) => matchesFilter(row as Record<string, unknown>, canonical))))
+      return rows
+    }
+    return groupedView<T, T>((group) => {
+      let pieces: (readonly T[])[] | undefined
+      for (const shard of group) {
+        const rows = matching(shard)
+        if (rows.length > 0) (pieces ??= []).push(rows)
+      }
+      return pieces === undefined ? [] : pieces.length === 1 ? (pieces[0] as readonly T[]) : ([] as T[]).concat(...pieces)
+    })
+  }
   return {
-    selectAll,
+    selectAll: createSelector([select], allRows, memo),
     selectById: (state, id) => entityById(select(state), id),
-    selectIds,
-    selectEntities,
+    selectIds: createSelector([select], allIds, memo),
+    selectEntities: createSelector([select], entitiesView, memo),
     selectTotal: (state) => select(state).total,
     selectWhere(state, filter) {
-      const entities = select(state)
       const canonical = canonicalFilter(filter)
       const key = JSON.stringify(canonical)
-      let cached = filters.get(key)
-      if (!cached) {
+      let view = filters.get(key)
+      if (!view) {
         if (filters.size >= MAX_FILTERS) filters.clear()
-        filters.set(key, (cached = { rows: [], byShard: new WeakMap() }))
+        filters.set(key, (view = whereView(canonical)))
       }
-      if (cached.entities !== entities) {
-        const rows: T[] = []
-        for (const shard of entities.shards) {
-          let matching = cached.byShard.get(shard)
-          if (!matching) {
-            matching = shard.rows.filter((row) => matchesFilter(row as Record<string, unknown>, canonical))
-            cached.byShard.set(shard, matching)
-          }
-          for (const row of matching) rows.push(row)
-        }
-        cached.entities = entities
-        // Rows of other filters changed: keep the old array, so a view of this filter need not render.
-        if (!sameRows(rows, cached.rows)) cached.rows = rows
-      }
-      return cached.rows
+      return view(select(state))
     },
   }
 }
@@ -117,10 +133,4 @@ export function buildReplicaSelectors<S>(select: (state: S) => ReplicaState) {
      */
     selectStorage: (state: S): StorageState => select(state).storage,
   }
-}
-
-function sameRows<T>(a: readonly T[], b: readonly T[]): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
 }
