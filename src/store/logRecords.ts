@@ -10,7 +10,8 @@
  * record is whole, so dropping it loses exactly the save that never completed.
  *
  * Every function here is self-contained (no imports, no module constants, only each other and
- * `Buffer`): the compaction worker runs them from their source text (see logCompaction.ts).
+ * `Buffer`), and they stay in this one module: the compaction worker runs them from their source
+ * text (see logCompaction.ts), where a reference to another module's export would not resolve.
  */
 import type { CollectionChanges, StoredDatabase, StoredDoc } from './changeSet'
 
@@ -153,4 +154,49 @@ export function snapshotRecords(database: StoredDatabase, perRecord: number): Lo
   }
   head.parts = records.length
   return records
+}
+
+/** A compaction: the log file's first `upTo` bytes (whole records, all durable) into a snapshot at `temp`. */
+export interface CompactionJob {
+  path: string
+  upTo: number
+  temp: string
+  fsync: boolean
+}
+
+/**
+ * The compaction itself, run in a worker thread: reads the log's first `upTo` bytes, replays them,
+ * and writes the database they hold to `temp` as a fresh log (its snapshot records), flushed to
+ * the disk. Returns the temp file's length. Self-contained, like the functions above.
+ */
+export function compactLog(job: CompactionJob, fs: typeof import('node:fs'), crc: Crc, perRecord: number): { bytes: number } {
+  // Created first: while it exists, a compaction is under way (or was cut short by a crash).
+  const output = fs.openSync(job.temp, 'w')
+  let written = 0
+  try {
+    const bytes = Buffer.allocUnsafe(job.upTo)
+    const input = fs.openSync(job.path, 'r')
+    try {
+      for (let at = 0; at < job.upTo; ) {
+        const read = fs.readSync(input, bytes, at, job.upTo - at, at)
+        if (read === 0) throw new Error('the log is shorter than its records')
+        at += read
+      }
+    } finally {
+      fs.closeSync(input)
+    }
+    const log = readLog(bytes, crc)
+    if ('problem' in log) throw new Error(`the log cannot be compacted: ${log.problem}`)
+    if (log.end !== job.upTo) throw new Error('the log does not end with a whole record where compaction began')
+    const write = (chunk: Buffer) => {
+      for (let at = 0; at < chunk.length; ) at += fs.writeSync(output, chunk, at, chunk.length - at)
+      written += chunk.length
+    }
+    write(Buffer.from(logMagic(), 'latin1'))
+    for (const record of snapshotRecords(log.database, perRecord)) write(encodeRecord(record, crc))
+    if (job.fsync) fs.fsyncSync(output)
+  } finally {
+    fs.closeSync(output)
+  }
+  return { bytes: written }
 }

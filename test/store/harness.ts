@@ -23,7 +23,7 @@ export function notes(count: number, from = 1) {
  * One run of an app: a replica of `note` over the loopback server, its requests tagged with
  * `run` (the server logs it), persisted as given, in a real store with RTK's checks on.
  */
-export function startApp(server: LoopbackServer, persistence: Persistence, run: string, options: { saveInterval?: number; pageSize?: number } = {}) {
+export function startApp(server: LoopbackServer, persistence: Persistence, run: string, options: { saveInterval?: number; pageSize?: number; unchecked?: string[] } = {}) {
   const replica = createReplica({
     collections: { note: {} },
     transport: httpTransport({ url: server.url, headers: { 'x-run': run } }),
@@ -31,7 +31,7 @@ export function startApp(server: LoopbackServer, persistence: Persistence, run: 
     pageSize: options.pageSize ?? 250,
     ...(options.saveInterval === undefined ? {} : { saveInterval: options.saveInterval }),
   })
-  const store = makeStore(replica)
+  const store = makeStore(replica, undefined, options.unchecked)
   const selectors = replica.selectors
   return {
     replica,
