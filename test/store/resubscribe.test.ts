@@ -5,6 +5,7 @@ import { filePersistence, memoryPersistence } from '../../src'
 import type { Persistence } from '../../src'
 import { openLocalStore } from '../../src/store/localStore'
 import { loopbackServer } from '../fixtures/loopbackServer'
+import { withSaves } from '../fixtures/recordingPersistence'
 import type { LoopbackServer } from '../fixtures/loopbackServer'
 import { notes, startApp, tempDir } from './harness'
 
@@ -14,21 +15,13 @@ const scope = { key: 'note:{}', collection: 'note', filter: {} }
 /** Wraps a persistence to count the documents each save writes. */
 function counting(inner: Persistence) {
   const saves: number[] = []
-  const persistence: Persistence = {
-    name: inner.name,
-    async connect() {
-      const connection = await inner.connect()
-      return {
-        ...connection,
-        save: (take) =>
-          connection.save((full) => {
-            const changes = take(full)
-            saves.push(changes.collections.reduce((sum, c) => sum + c.put.length + c.removed.length, 0))
-            return changes
-          }),
-      }
-    },
-  }
+  const persistence = withSaves(inner, (take, connection) =>
+    connection.save((full) => {
+      const changes = take(full)
+      saves.push(changes.collections.reduce((sum, c) => sum + c.put.length + c.removed.length, 0))
+      return changes
+    }),
+  )
   return { persistence, saves }
 }
 
