@@ -4,7 +4,7 @@ import type { CompactionJob } from './logRecords'
 export type { CompactionJob } from './logRecords'
 
 /** Documents per snapshot record: records stay small enough to parse and checksum in short steps. */
-const DOCS_PER_RECORD = 5_000
+export const DOCS_PER_RECORD = 5_000
 
 /**
  * The worker's source: the functions above from their own text (no separate file to ship or

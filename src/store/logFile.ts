@@ -1,8 +1,8 @@
 import type { FileHandle } from 'node:fs/promises'
-import type { TakeChanges } from './changeSet'
-import { startCompaction } from './logCompaction'
+import type { ChangeSet, TakeChanges } from './changeSet'
+import { DOCS_PER_RECORD, startCompaction } from './logCompaction'
 import type { CompactionJob, RunningCompaction } from './logCompaction'
-import { crc32Fallback, encodeRecord, logMagic, readLog } from './logRecords'
+import { crc32Fallback, encodeRecord, logMagic, readLog, snapshotRecords } from './logRecords'
 import type { Crc } from './logRecords'
 import type { Loaded } from './persistence'
 
@@ -88,26 +88,29 @@ export async function openLogFile({ path, fsync, compactWhen }: LogFileOptions):
   }
   /** Puts a complete temp file (of `bytes`, its snapshot ending at `snapshot`) in place of `path`, durably. */
   const install = async (from: string, bytes: number, snapshot: number) => {
-    await fs.rename(from, path)
+    // Closed first: some platforms cannot rename over an open file.
     const old = handle
     handle = undefined
+    await old?.close()
+    await fs.rename(from, path)
     end = bytes
     snapshotEnd = snapshot
     torn = false
     generation++
-    await old?.close()
     if (fsync) await syncDirectory()
   }
 
-  const writeNewFile = async (record: Buffer) => {
+  /** A whole new file holding `records` (a snapshot), through a temp file. */
+  const writeNewFile = async (records: Buffer[]) => {
     const file = await fs.open(temp, 'w')
+    const bytes = Buffer.concat([magic, ...records])
     try {
-      await writeAll(file, Buffer.concat([magic, record]), 0)
+      await writeAll(file, bytes, 0)
       if (fsync) await file.sync()
     } finally {
       await file.close()
     }
-    await install(temp, magic.length + record.length, magic.length + record.length)
+    await install(temp, bytes.length, bytes.length)
   }
 
   const append = async (record: Buffer) => {
@@ -198,10 +201,11 @@ export async function openLogFile({ path, fsync, compactWhen }: LogFileOptions):
       if (closed) return Promise.reject(new Error('the log file is closed'))
       const full = rewrite
       // Serialized now, synchronously: the save holds the database as it is at this call.
-      const record = encodeRecord(take(full), crc)
+      const changes = take(full)
+      const records = full ? asSnapshot(changes).map((record) => encodeRecord(record, crc)) : [encodeRecord(changes, crc)]
       return inQueue(async () => {
-        if (full) await writeNewFile(record)
-        else await append(record)
+        if (full) await writeNewFile(records)
+        else await append(records[0] as Buffer)
         rewrite = false
         maybeCompact()
       })
@@ -229,6 +233,11 @@ export async function openLogFile({ path, fsync, compactWhen }: LogFileOptions):
       })
     },
   }
+}
+
+/** A full change set as snapshot records (records of a bounded size, whatever the database's). */
+function asSnapshot(changes: ChangeSet) {
+  return snapshotRecords({ collections: changes.collections.map(({ name, maxId, put }) => ({ name, maxId, data: put })) }, DOCS_PER_RECORD)
 }
 
 /**
