@@ -41,5 +41,10 @@ if (args.parts.has('persistence')) {
   const script = fileURLToPath(new URL('./persistence.ts', import.meta.url))
   spawnSync(process.execPath, ['--import', 'tsx', script, `--runs=${args.runs}`], { stdio: 'inherit' })
 }
+if (args.parts.has('storage')) {
+  // Owned by the storage log's authors: a command-line script that spawns its own processes.
+  const script = fileURLToPath(new URL('./storageLog.ts', import.meta.url))
+  spawnSync(process.execPath, ['--import', 'tsx', script, `--runs=${args.runs}`, `--sizes=${args.sizes.join(',')}`], { stdio: 'inherit' })
+}
 reportTargets(args)
 console.log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`)

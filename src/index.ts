@@ -12,9 +12,11 @@ export type { HttpTransportOptions } from './transport/httpTransport'
 export { seedTransport } from './transport/seedTransport'
 export type { SeedTransportOptions } from './transport/seedTransport'
 export { memoryPersistence } from './store/persistence'
-export type { Loaded, Persistence, SetAsideReason, StorageConnection, WriterRole } from './store/persistence'
+export type {
+  ChangeSet, CollectionChanges, Loaded, MemoryDatabase, Persistence, SetAsideReason, StorageConnection, StoredCollection, StoredDatabase, StoredDoc, TakeChanges, WriterRole,
+} from './store/persistence'
 export { filePersistence } from './store/filePersistence'
-export type { FilePersistenceOptions } from './store/filePersistence'
+export type { FilePersistenceOptions, LogSizes } from './store/filePersistence'
 export { indexedDbPersistence } from './store/indexedDbPersistence'
 export type { IndexedDbPersistenceOptions } from './store/indexedDbPersistence'
 export type { LockManagerLike, StorageRole } from './store/webLock'

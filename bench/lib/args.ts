@@ -1,6 +1,6 @@
 /** Command-line flags of `npm run bench -- ...`. */
-export type Part = 'core' | 'e2e' | 'browser' | 'server' | 'persistence' | 'experiments'
-const PARTS: readonly Part[] = ['core', 'e2e', 'browser', 'server', 'persistence', 'experiments']
+export type Part = 'core' | 'e2e' | 'browser' | 'server' | 'persistence' | 'storage' | 'experiments'
+const PARTS: readonly Part[] = ['core', 'e2e', 'browser', 'server', 'persistence', 'storage', 'experiments']
 
 export interface BenchArgs {
   /** Row counts to measure. Default 10,000 and 100,000; `--million` adds 1,000,000. */
@@ -11,8 +11,9 @@ export interface BenchArgs {
    * Which parts to run: `core` (in-process, issue 2), `e2e` (server on loopback, issue 6); and,
    * only when asked (they add minutes): `browser` (headless Chromium, issue 13; added to the
    * default parts, like `--million` adds a size), `server` (bench/server.ts, the server's own
-   * pull throughput), `persistence` (bench/persistence.ts, what durability costs) and
-   * `experiments`. `--only=browser,e2e` runs exactly the parts listed.
+   * pull throughput), `persistence` (bench/persistence.ts, what durability costs), `storage`
+   * (bench/storageLog.ts, what a save writes, hydration, live updates) and `experiments`.
+   * `--only=browser,e2e` runs exactly the parts listed.
    */
   parts: Set<Part>
   /** Stop a contender at a size once a run passes this many seconds (the 2015 algorithm). */
@@ -42,6 +43,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
                   included (no RxDB, no 2015 algorithm, no memory figures)
   --server        the server's pull throughput against a bare keyset server (bench/server.ts)
   --persistence   what file persistence costs (bench/persistence.ts)
+  --storage       the storage log: bytes per one-row save, hydration, live updates (bench/storageLog.ts)
   --experiments   what fewer saves during a catch-up and pipelined pulls would buy
                   (no part named: --core and --e2e; --all: every part)
   The run ends with the issue's targets: each measured one, its target, met or missed.

@@ -45,18 +45,15 @@ async function snapshot(page: Page): Promise<{ redux: Snapshot; disk: { ids: str
       req.onsuccess = () => resolve(req.result)
       req.onerror = () => reject(req.error)
     })
-    const chunks = await new Promise<Array<{ key: string; value: string }>>((resolve, reject) => {
-      const req = db.transaction('LokiIncrementalData', 'readonly').objectStore('LokiIncrementalData').getAll()
+    // One record per document, keyed [collection, $loki] (docs/persistence.md).
+    const store = db.transaction('docs', 'readonly').objectStore('docs')
+    const all = <T,>(req: IDBRequest<T>) => new Promise<T>((resolve, reject) => {
       req.onsuccess = () => resolve(req.result)
       req.onerror = () => reject(req.error)
     })
+    const [keys, values] = await Promise.all([all(store.getAllKeys()), all(store.getAll())])
     db.close()
-    // Only the collections the `loki` chunk lists, and their chunks: what a load reads.
-    const loki = JSON.parse(chunks.find((c) => c.key === 'loki')!.value) as { collections: Array<{ name: string }> }
-    const docs = (name: string) => {
-      if (!loki.collections.some((c) => c.name === name)) return []
-      return chunks.filter((c) => c.key.startsWith(`${name}.chunk.`)).flatMap((c) => JSON.parse(c.value) as Array<Record<string, unknown>>)
-    }
+    const docs = (name: string) => values.filter((_, i) => (keys[i] as [string, number])[0] === name) as Array<Record<string, unknown>>
     const rows = new Map(docs('note').map((doc) => [String(doc.k), doc.r as { project_id: number }]))
     const outbox = docs('_replica_outbox').sort((a, b) => (a.seq as number) - (b.seq as number))
     for (const entry of outbox) {

@@ -1,90 +1,64 @@
+import { openLogFile } from './logFile'
+import type { LogSizes } from './logFile'
 import type { Persistence, StorageConnection } from './persistence'
 import { setAsideName } from './persistence'
 
+export type { LogSizes } from './logFile'
+
 export interface FilePersistenceOptions {
   /**
-   * Flush each save to the disk (`fsync` of the file, then of its directory) before it counts as
-   * done. Default `true`: without it a power cut can leave an empty or older file behind the rename.
-   * Turning it off only trades that guarantee for speed; a killed process loses nothing either way.
+   * Flush each save to the disk (`fdatasync` of the appended record; for a new or compacted file,
+   * `fsync` of the file and of its directory around the rename) before it counts as done. Default
+   * `true`: without it a power cut can lose saves that were reported done. Turning it off only
+   * trades that guarantee for speed; a killed process loses nothing either way.
    * @example filePersistence('./replica.db', { fsync: false }) // a cache you can rebuild
    */
   fsync?: boolean
+  /**
+   * When to compact: asked after each save while no compaction runs, with the sizes of the
+   * snapshot and of the records appended since. Default: once the appended records pass half the
+   * snapshot and 1 MiB, so the file stays under about 1.5 times the database (plus 1 MiB) and
+   * compaction work stays proportional to what is appended.
+   * @example filePersistence('./replica.db', { compactWhen: ({ snapshotBytes, logBytes }) => logBytes > snapshotBytes })
+   */
+  compactWhen?(sizes: LogSizes): boolean
 }
 
+/** The default of `compactWhen`. */
+export const compactAtHalf = ({ snapshotBytes, logBytes }: LogSizes): boolean => logBytes > Math.max(snapshotBytes / 2, 1 << 20)
+
 /**
- * Keeps the database in one JSON file (Node). Each save writes `<path>.tmp`, flushes it to the disk
- * and renames it over `<path>`, so the file on disk is always one whole save: a process killed
- * mid-save leaves the previous one. (LokiJS's own `LokiFsAdapter` renames too, but never fsyncs.)
- * `node:fs` is imported only when the replica connects, so browser bundles never see it.
+ * Keeps the database in one file (Node): an append-only log. Each save appends one record holding
+ * what changed since the last save (a page's rows with its cursor, outbox entries, removals) and
+ * syncs it, so a save costs what changed, not what is held. A worker thread compacts the log into
+ * a snapshot in the background. A process killed at any moment loses at most the save it was
+ * writing: the next start drops a torn last record and resumes from the save before it. See
+ * docs/persistence.md for the format. `node:fs` and the worker load only when the replica
+ * connects, so browser bundles never see them.
+ *
+ * A file written by earlier versions (one JSON document) is read as it is and rewritten as a log
+ * at the first save.
  *
  * @example
  * createReplica({ collections, transport, persistence: filePersistence('./data/replica.db') })
- *
- * Long (about 65 lines) because it is a factory: the adapter object it returns is a few short
- * methods over one shared file path and save state.
  */
 export function filePersistence(path: string, options: FilePersistenceOptions = {}): Persistence {
-  const fsync = options.fsync ?? true
   return {
     name: path,
     async connect(): Promise<StorageConnection> {
       const fs = await import('node:fs/promises')
-      const { dirname } = await import('node:path')
-      const temp = `${path}.tmp`
-
-      async function write(serialized: string): Promise<void> {
-        const file = await fs.open(temp, 'w')
-        try {
-          await file.writeFile(serialized, 'utf8')
-          if (fsync) await file.sync()
-        } finally {
-          await file.close()
-        }
-        await fs.rename(temp, path)
-        if (fsync) await syncDirectory(dirname(path))
-      }
-
-      async function syncDirectory(directory: string): Promise<void> {
-        // Makes the rename itself durable. Some platforms cannot open a directory: the file's own
-        // fsync already happened, so that is as good as they get.
-        const handle = await fs.open(directory, 'r').catch(() => undefined)
-        try {
-          await handle?.sync().catch(() => {})
-        } finally {
-          await handle?.close()
-        }
-      }
-
-      const read = (): Promise<string | null> =>
-        fs.readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-          if (error.code === 'ENOENT') return null
-          throw error
-        })
-
-      const adapter: LokiPersistenceAdapter = {
-        loadDatabase(_dbname, callback) {
-          read().then(callback, callback)
-        },
-        saveDatabase(_dbname, serialized: string, callback) {
-          write(serialized).then(() => callback(null), (error: Error) => callback(error))
-        },
-      }
-
+      const log = await openLogFile({ path, fsync: options.fsync ?? true, compactWhen: options.compactWhen ?? compactAtHalf })
       return {
-        adapter,
-        async load() {
-          // Any bytes at all are handed to Loki; whether they parse is the local store's question.
-          const serialized = await read()
-          return serialized === null ? { kind: 'none' } : { kind: 'found', value: serialized }
-        },
+        load: () => log.load(),
+        save: (take) => log.save(take),
         async setAside(reason) {
           let aside = setAsideName(path, reason)
           // rename() would replace an existing file silently.
           while (await fs.access(aside).then(() => true, () => false)) aside += '~'
-          await fs.rename(path, aside)
+          await log.moveTo(aside)
           return aside
         },
-        close: async () => {},
+        close: () => log.close(),
       }
     },
   }

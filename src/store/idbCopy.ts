@@ -3,20 +3,7 @@
  * object store, record by record, into a new database, and only then deletes the original.
  */
 
-function request<T>(req: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result)
-    req.onerror = () => reject(req.error)
-  })
-}
-
-function done(tx: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve()
-    tx.onerror = () => reject(tx.error)
-    tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'))
-  })
-}
+import { committed, request } from './idbRequests'
 
 function open(name: string, onUpgrade?: (db: IDBDatabase) => void): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
@@ -46,7 +33,7 @@ export async function moveIndexedDb(from: string, to: string): Promise<void> {
         const tx = target.transaction(name, 'readwrite')
         const write = tx.objectStore(name)
         values.forEach((value, i) => (keyPath === null ? write.put(value, keys[i]) : write.put(value)))
-        await done(tx)
+        await committed(tx)
       }
     } finally {
       target.close()

@@ -47,12 +47,8 @@ export function takeLeadWhenFree(
 function storedOutbox(stored: Loaded, collections: Record<string, unknown>): { entries: OutboxEntry[]; problem?: SetAsideReason } {
   if (stored.kind === 'none') return { entries: [] }
   if (stored.kind === 'unreadable') return { entries: [], problem: 'unreadable' }
-  let db: { collections?: Array<{ name?: unknown; data?: unknown }> }
-  try {
-    db = (typeof stored.value === 'string' ? JSON.parse(stored.value) : stored.value) as typeof db
-  } catch {
-    return { entries: [], problem: 'unreadable' }
-  }
+  // Read defensively: this is what another tab (perhaps another version of the app) wrote.
+  const db = stored.value as { collections?: Array<{ name?: unknown; data?: unknown }> }
   const data = (name: string) => {
     const found = Array.isArray(db?.collections) ? db.collections.find((c) => c?.name === name)?.data : undefined
     return Array.isArray(found) ? (found as Array<Record<string, unknown>>) : []

@@ -1,5 +1,6 @@
 import type Loki from 'lokijs'
 import { ReplicaError } from '../core/errors'
+import { forgetChanges, saveChanges } from './changeSet'
 import { openDatabase } from './openDatabase'
 import { onPageHidden } from './pageLifecycle'
 import { createSaveQueue } from './saveQueue'
@@ -50,15 +51,15 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
   let following = connection.writer?.role === 'follower'
   const queue = createSaveQueue({
     interval: options.saveInterval ?? DEFAULT_SAVE_INTERVAL,
-    // Loki's saveDatabase serializes (or, incrementally, snapshots) in one synchronous step, and
-    // applyPage writes rows and cursor in one synchronous step: no save holds one without the other.
-    // A follower does not write: its changes stay in memory until it leads (then saved in full).
+    // A save takes what changed (Loki's dirty ids) in one synchronous step, and applyPage writes
+    // rows and cursor in one synchronous step: no save holds one without the other. A follower
+    // does not write: its changes stay in memory until it leads (then saved in full).
     save: () =>
-      following ? Promise.resolve() : new Promise<void>((resolve, reject) =>
-        db.saveDatabase((error?: unknown) =>
-          error ? reject(new ReplicaError('storage', `Could not save the local database "${options.persistence.name}": ${describe(error)}`, { cause: error })) : resolve(),
-        ),
-      ),
+      following
+        ? Promise.resolve(forgetChanges(db))
+        : saveChanges(db, (take) => connection.save(take)).catch((error: unknown) => {
+            throw new ReplicaError('storage', `Could not save the local database "${options.persistence.name}": ${describe(error)}`, { cause: error })
+          }),
     onSaved: (error) => options.onSaved?.(error as ReplicaError | undefined),
   })
   const stopWatchingPage = onPageHidden(() => queue.flush().catch(() => {}))
@@ -86,7 +87,7 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
       closed: () => closed,
       lead() {
         following = false
-        // The first save rewrites every chunk (the connection saw to it): on disk, exactly this memory.
+        // The first save writes everything (the connection asks for it): on disk, exactly this memory.
         queue.changed()
         queue.flush().catch(() => {}) // failures reach onSaved
       },

@@ -1,5 +1,6 @@
 import Loki from 'lokijs'
 import { ReplicaError } from '../core/errors'
+import { changeTrackingAdapter, loadStored } from './changeSet'
 import { describeFormatProblem, FORMAT_VERSION, META } from './format'
 import type { MetaDoc } from './format'
 import type { Persistence, SetAsideReason, StorageConnection } from './persistence'
@@ -23,7 +24,7 @@ export interface OpenedDatabase<Handles> {
 }
 
 /**
- * Loads the stored database and checks it: it must parse, carry this format version, and let
+ * Loads the stored database and checks it: it must have the shape of one, carry this format version, and let
  * `prepare` (which gets the collections and builds their indexes) succeed. If any of that fails, the
  * stored database is moved aside (kept, never deleted) and an empty one is used instead. Rejects
  * only if the storage cannot be reached or the database cannot be moved aside.
@@ -35,8 +36,10 @@ export async function openDatabase<Handles>(persistence: Persistence, prepare: (
   const loaded = await connection.load().catch((error: unknown) => {
     throw storageError(`Could not read the local database "${persistence.name}"`, error)
   })
+  // Loki tracks what each change touched (its incremental mode); saves write only that.
+  const loki = () => new Loki(persistence.name, { adapter: changeTrackingAdapter(), autoload: false, autosave: false })
   const fresh = () => {
-    const db = new Loki(persistence.name, { adapter: connection.adapter, autoload: false, autosave: false })
+    const db = loki()
     const meta = db.getCollection<MetaDoc>(META) ?? db.addCollection<MetaDoc>(META, { unique: ['key'], disableMeta: true })
     if (!meta.by('key', 'format')) meta.insert({ key: 'format', value: FORMAT_VERSION })
     return db
@@ -50,10 +53,9 @@ export async function openDatabase<Handles>(persistence: Persistence, prepare: (
   if (loaded.kind === 'unreadable') {
     problem = { reason: 'unreadable', error: loaded.error }
   } else {
-    const db = new Loki(persistence.name, { adapter: connection.adapter, autoload: false, autosave: false })
+    const db = loki()
     try {
-      if (typeof loaded.value === 'string') db.loadJSON(loaded.value, {})
-      else db.loadJSONObject(loaded.value as Loki, {})
+      loadStored(db, loaded.value)
       const format = describeFormatProblem(db.getCollection<MetaDoc>(META))
       if (!format) return { db, connection, handles: prepare(db) }
       problem = { reason: format.reason, error: new Error(format.message) }

@@ -1,47 +1,55 @@
+import type { ChangeSet, StoredDatabase, StoredDoc, TakeChanges } from './changeSet'
 import type { StorageRole } from './webLock'
 
+export type { ChangeSet, CollectionChanges, StoredCollection, StoredDatabase, StoredDoc, TakeChanges } from './changeSet'
+
 /**
- * Where the local database lives between runs. A persistence connects to its storage and hands the
- * local store a Loki adapter; the local store runs every load and save itself (Loki's autosave and
- * autoload are never used). Adapters for browsers and Node live in their own modules, so importing
- * one never pulls the other's platform code into a bundle.
+ * Where the local database lives between runs. A persistence connects to its storage, hands the
+ * local store what is stored when it opens, and writes what changed at each save: never the whole
+ * database, unless it asks for it. Adapters for browsers and Node live in their own modules, so
+ * importing one never pulls the other's platform code into a bundle.
  */
 export interface Persistence {
   /** The database's name: a file path, an IndexedDB database name, or a label. */
   readonly name: string
-  /** Connects to the storage. Platform modules (`node:fs`, the IndexedDB adapter) load here, lazily. */
+  /** Connects to the storage. Platform modules (`node:fs`, the worker) load here, lazily. */
   connect(): Promise<StorageConnection>
 }
 
 /** Why a stored database was set aside instead of loaded. */
 export type SetAsideReason =
-  /** It could not be read: truncated, random bytes, not a Loki database. */
+  /** It could not be read: damaged, random bytes, not a redux-replica database. */
   | 'unreadable'
   /** It was written by another format version of redux-replica (or by something else). */
   | 'incompatible'
 
 /**
- * What a connection found in storage. `value` is what Loki loads: a serialized string or, from the
- * incremental IndexedDB adapter, a plain database object. Anything that is there but cannot even be
- * handed to Loki is `unreadable`.
+ * What a connection found in storage: a stored database (checked by the local store: its shape,
+ * its format version), nothing, or something that cannot even be read (`unreadable`).
  */
 export type Loaded =
   | { kind: 'none' }
-  | { kind: 'found'; value: string | object }
+  | { kind: 'found'; value: StoredDatabase }
   | { kind: 'unreadable'; error: unknown }
 
 /** An open connection to one stored database. */
 export interface StorageConnection {
-  /** The Loki adapter that saves the database (`saveDatabase`; loading goes through `load`). */
-  readonly adapter: LokiPersistenceAdapter
   /** Reads the stored database. Rejects only if the storage itself cannot be reached. */
   load(): Promise<Loaded>
+  /**
+   * Writes one save: calls `take` exactly once, synchronously, before returning, and keeps (copies
+   * or serializes) what it needs of the change set right then, since its documents are the live
+   * ones. Resolves when the save is durable: all of it, or (after a crash) none of it. `take(true)`
+   * asks for every document, for a connection that must rewrite its storage (after a migration or
+   * a takeover). On rejection the changes stay pending for the next save.
+   */
+  save(take: TakeChanges): Promise<void>
   /**
    * Moves the stored database out of the way, keeping it under another name (never deleting it),
    * and returns that name. Afterwards the connection stands for an empty database.
    */
   setAside(reason: SetAsideReason): Promise<string>
-  /** Releases the storage (closes an IndexedDB connection); the adapter is unusable afterwards. */
+  /** Releases the storage (waits for the save under way, stops background work). */
   close(): Promise<void>
   /**
    * Present when one writer at a time may use the storage (IndexedDB with Web Locks). Absent: this
@@ -68,34 +76,37 @@ export function setAsideName(name: string, reason: SetAsideReason, now = new Dat
   return `${name}.${reason}-${now.toISOString().replace(/[:.]/g, '-')}`
 }
 
+/** One database as `memoryPersistence` keeps it: per collection, its last id and its documents by id. */
+export type MemoryDatabase = Map<string, { maxId: number; docs: Map<number, StoredDoc> }>
+
 /**
- * Keeps the database in memory. Saves are kept by this object, so a second replica opened with the
- * same `memoryPersistence()` value loads what the first saved: a reload, without a disk.
+ * Keeps the database in memory, as objects: a save copies the documents that changed (a shallow
+ * copy each, nothing serialized), so its cost is the change's, whatever the database holds. Saves
+ * are kept by this object, so a second replica opened with the same `memoryPersistence()` value
+ * loads what the first saved: a reload, without a disk.
  *
  * @example
  * const persistence = memoryPersistence()
  * createReplica({ collections, transport, persistence })
  */
 export function memoryPersistence(name = 'redux-replica'): Persistence & {
-  /** The saved databases by name, as serialized strings; tests may plant one. */
-  readonly saved: Map<string, string>
+  /** The saved databases by name; a set-aside one moves to its new name. */
+  readonly saved: Map<string, MemoryDatabase>
 } {
-  const saved = new Map<string, string>()
-  const adapter: LokiPersistenceAdapter = {
-    loadDatabase: (dbname, callback) => callback(saved.get(dbname) ?? null),
-    saveDatabase: (dbname, serialized: string, callback) => {
-      saved.set(dbname, serialized)
-      callback(null)
-    },
-  }
+  const saved = new Map<string, MemoryDatabase>()
   return {
     name,
     saved,
     connect: async () => ({
-      adapter,
-      async load() {
-        const value = saved.get(name)
-        return value === undefined ? { kind: 'none' } : { kind: 'found', value }
+      async load(): Promise<Loaded> {
+        const stored = saved.get(name)
+        if (!stored) return { kind: 'none' }
+        // Copies again: the loaded documents become live ones, which the store changes in place.
+        const collections = [...stored].map(([collection, { maxId, docs }]) => ({ name: collection, maxId, data: [...docs.values()].map((doc) => ({ ...doc })) }))
+        return { kind: 'found', value: { collections } }
+      },
+      async save(take) {
+        keep(saved, name, take(false))
       },
       async setAside(reason) {
         let aside = setAsideName(name, reason)
@@ -107,5 +118,23 @@ export function memoryPersistence(name = 'redux-replica'): Persistence & {
       },
       close: async () => {},
     }),
+  }
+}
+
+/**
+ * Applies a change set to a kept database. Documents are copied one level deep: the local store
+ * replaces a document's fields (rows, holder lists) rather than changing them in place, so what is
+ * kept stays as it was saved.
+ */
+function keep(saved: Map<string, MemoryDatabase>, name: string, changes: ChangeSet): void {
+  let stored = saved.get(name)
+  if (!stored || changes.full) saved.set(name, (stored = new Map()))
+  for (const { name: collection, maxId, put, removed } of changes.collections) {
+    let kept = stored.get(collection)
+    if (!kept) stored.set(collection, (kept = { maxId, docs: new Map() }))
+    kept.maxId = maxId
+    // Ids only grow, so a Map (insertion order) keeps the documents in id order.
+    for (const doc of put) kept.docs.set(doc.$loki, { ...doc })
+    for (const id of removed) kept.docs.delete(id)
   }
 }

@@ -4,10 +4,11 @@
  * it: any number of flushes during a save share the next one. Changes are saved within `interval`
  * of the first change after a save, so a long sync writes once per interval, not once per page.
  *
- * Unless saves are slow: a file database is rewritten whole (0.3 s at 100,000 rows, seconds at a
- * million), and saving every second would then take most of the thread. A timed save therefore
- * also waits `SLOW_SAVE_FACTOR` times the last save's duration, so saving takes at most about a
- * fifth of the time. Flushes (`flush()`, `close()`, pagehide) never wait.
+ * Unless saves are slow: a save writes what changed, but a slow disk (or a migration's first save,
+ * or a takeover's, which write everything) can take long, and saving every second would then take
+ * most of the thread. A timed save therefore also waits `SLOW_SAVE_FACTOR` times the last save's
+ * duration, so saving takes at most about a fifth of the time. Flushes (`flush()`, `close()`,
+ * pagehide) never wait.
  */
 export interface SaveQueue {
   /**

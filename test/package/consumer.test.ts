@@ -52,10 +52,11 @@ describe('the packed package in a fresh app', () => {
   }, 400_000)
   afterAll(() => rmSync(work, { recursive: true, force: true }))
 
-  it.each(['app.mjs', 'app.cjs'])('%s starts the server over SQLite and syncs its notes into a store, without pg installed', async (script) => {
+  it.each(['app.mjs', 'app.cjs'])('%s starts the server over SQLite and syncs its notes into a store kept in a compacted file, without pg installed', async (script) => {
     const { stdout } = await node(script)
-    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { notes: number; missingDriver: string }
+    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { notes: number; missingDriver: string; compacted: boolean }
     expect(result.notes).toBe(600)
+    expect(result.compacted).toBe(true)
     // PostgreSQL was not installed: its source says which package to add.
     expect(result.missingDriver).toContain('npm install pg')
   }, 120_000)

@@ -4,7 +4,11 @@
  * moduleResolution `bundler` and `node16`.
  */
 
-/** Starts the reference server over a SQLite file, syncs its notes into a Redux store, prints a JSON summary. */
+/**
+ * Starts the reference server over a SQLite file, syncs its notes into a Redux store kept in a file
+ * (compacted after every save: the compaction worker runs from the built package), prints a JSON
+ * summary.
+ */
 const scriptBody = `
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replica-consumer-'))
 const source = sqliteSource({ db: path.join(dir, 'app.db') })
@@ -17,7 +21,7 @@ await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
 const replica = createReplica({
   collections: { note: {} },
   transport: httpTransport({ url: 'http://127.0.0.1:' + server.address().port + '/replica' }),
-  persistence: memoryPersistence(),
+  persistence: filePersistence(path.join(dir, 'replica.db'), { compactWhen: () => true }),
 })
 const store = configureStore({
   reducer: { [replica.reducerPath]: replica.reducer },
@@ -37,7 +41,13 @@ try {
 } catch (error) {
   missingDriver = error.message
 }
-console.log(JSON.stringify({ notes: replica.selectors.note.selectTotal(store.getState()), missingDriver }))
+// A compacted log starts with a snapshot record that says how many records it has.
+let compacted = false
+for (let tries = 0; tries < 500 && !compacted; tries++) {
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  compacted = fs.readFileSync(path.join(dir, 'replica.db')).subarray(0, 200).includes('"parts":')
+}
+console.log(JSON.stringify({ notes: replica.selectors.note.selectTotal(store.getState()), missingDriver, compacted }))
 await store.replica.close()
 await new Promise((resolve) => server.close(resolve))
 await source.close()
@@ -48,7 +58,7 @@ export const esmScript = `import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { configureStore } from '@reduxjs/toolkit'
-import { createReplica, httpTransport, memoryPersistence } from 'redux-replica'
+import { createReplica, filePersistence, httpTransport } from 'redux-replica'
 import { createReplicaHandler, createReplicaServer, exampleCollections, postgresSource, seedExampleData, sqliteSource } from 'redux-replica/server'
 ${scriptBody}`
 
@@ -56,7 +66,7 @@ export const cjsScript = `const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { configureStore } = require('@reduxjs/toolkit')
-const { createReplica, httpTransport, memoryPersistence } = require('redux-replica')
+const { createReplica, filePersistence, httpTransport } = require('redux-replica')
 const { createReplicaHandler, createReplicaServer, exampleCollections, postgresSource, seedExampleData, sqliteSource } = require('redux-replica/server')
 ;(async () => {
 ${scriptBody}

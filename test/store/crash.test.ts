@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { filePersistence } from '../../src'
 import { openLocalStore } from '../../src/store/localStore'
+import { cursorOnDisk } from '../fixtures/logFile'
 import { loopbackServer } from '../fixtures/loopbackServer'
 import type { LoopbackServer } from '../fixtures/loopbackServer'
 import { notes, tempDir } from './harness'
@@ -25,16 +26,6 @@ function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
-}
-
-/**
- * The cursor in the database file on disk, read the way a test must: the file must be whole JSON
- * (a torn write would throw here), our subscriptions table holds it.
- */
-function cursorOnDisk(path: string): string | null {
-  if (!existsSync(path)) return null
-  const db = JSON.parse(readFileSync(path, 'utf8')) as { collections: { name: string; data: { checkpoint: string | null }[] }[] }
-  return db.collections.find((c) => c.name === '_replica_subscriptions')?.data[0]?.checkpoint ?? null
 }
 
 /** Starts the app process; resolves its stdout lines as they come. */
@@ -75,7 +66,7 @@ afterAll(async () => {
 })
 
 describe('an app process killed with SIGKILL at random moments', () => {
-  it(`resumes after each of ${KILLS} kills from its stored cursor, and ends with exactly the server's rows`, async () => {
+  it(`resumes after each of ${KILLS} kills (some during a compaction) from its last durable cursor, and ends with exactly the server's rows`, async () => {
     const path = join(temp.dir, 'replica.db')
     const random = prng(20_240_501)
     const env = (run: number, final = false) => ({
@@ -83,9 +74,11 @@ describe('an app process killed with SIGKILL at random moments', () => {
       REPLICA_URL: server.url,
       REPLICA_RUN: String(run),
       REPLICA_SAVE_INTERVAL: '50',
+      REPLICA_COMPACT: 'always',
       ...(final ? { REPLICA_FINAL: '1' } : {}),
     })
     const runs: { run: number; storedAtStart: string | null }[] = []
+    let midCompaction = 0
 
     for (let run = 0; run < KILLS; run++) {
       runs.push({ run, storedAtStart: cursorOnDisk(path) })
@@ -93,6 +86,12 @@ describe('an app process killed with SIGKILL at random moments', () => {
       if (run % 6 === 5) {
         // Now and then while the process is still starting or reading its database.
         await sleep(random() * 400)
+      } else if (run % 6 === 2) {
+        // Now and then just after a compaction has begun writing its snapshot.
+        await next('hydrated')
+        const giveUp = Date.now() + 5_000
+        while (!existsSync(`${path}.compact`) && child.exitCode === null && Date.now() < giveUp) await sleep(1)
+        await sleep(random() * 10)
       } else {
         // Otherwise at a random moment of the sync: some time after its first request.
         await next('hydrated')
@@ -102,6 +101,8 @@ describe('an app process killed with SIGKILL at random moments', () => {
       child.kill('SIGKILL')
       await exited(child)
       expect(child.signalCode).toBe('SIGKILL')
+      // A compaction's temp file still there: this kill cut a compaction short.
+      if (existsSync(`${path}.compact`)) midCompaction++
       // Meanwhile the server's data moves on: edits, deletes, new rows.
       for (let i = 0; i < 20; i++) server.upsert('note', { id: 1 + Math.floor(random() * ROWS), project_id: 1, body: `edited in round ${run}` })
       for (let i = 0; i < 3; i++) server.remove('note', 1 + Math.floor(random() * ROWS))
@@ -129,7 +130,9 @@ describe('an app process killed with SIGKILL at random moments', () => {
     // The kills fell all along the sync: many different resume points.
     expect(new Set(runs.map((r) => r.storedAtStart)).size).toBeGreaterThan(KILLS / 2)
 
-    // Nothing was ever torn: no database was found unreadable and set aside.
+    // Compacting after every save, some kills fell in the middle of a compaction.
+    expect(midCompaction).toBeGreaterThanOrEqual(2)
+    // No kill ever damaged the database: none was found unreadable and set aside.
     expect(readdirSync(temp.dir).filter((name) => name.includes('unreadable') || name.includes('incompatible'))).toEqual([])
     const local = await openLocalStore({ persistence: filePersistence(path), collections: { note: { primaryKey: 'id' } } })
     const rows = local.readAll('note').sort((a, b) => Number(a.id) - Number(b.id))
@@ -137,5 +140,5 @@ describe('an app process killed with SIGKILL at random moments', () => {
     expect(new Set(rows.map((row) => row.id)).size).toBe(rows.length)
     expect(rows).toEqual(server.live('note'))
     expect(last.lines.at(-1)).toBe(`synced ${rows.length}`)
-  })
+  }, 240_000)
 })

@@ -26,6 +26,8 @@ export interface AppOptions extends Pick<ReplicaOptions<{ note: CollectionConfig
   pageSize?: number
   /** The note collection's `maxRows`. */
   maxRows?: number
+  /** State paths RTK's dev checks skip (see makeStore). */
+  unchecked?: string[]
 }
 
 /**
@@ -33,7 +35,7 @@ export interface AppOptions extends Pick<ReplicaOptions<{ note: CollectionConfig
  * `run` (the server logs it), persisted as given, in a real store with RTK's checks on.
  */
 export function startApp(server: LoopbackServer, persistence: Persistence, run: string, options: AppOptions = {}) {
-  const { saveInterval, pageSize = 250, maxRows, ...rest } = options
+  const { saveInterval, pageSize = 250, maxRows, unchecked, ...rest } = options
   const replica = createReplica({
     collections: { note: maxRows === undefined ? {} : { maxRows } },
     transport: httpTransport({ url: server.url, headers: { 'x-run': run } }),
@@ -43,7 +45,7 @@ export function startApp(server: LoopbackServer, persistence: Persistence, run: 
     ...rest,
   })
   const actions: UnknownAction[] = []
-  const store = makeStore(replica, actions)
+  const store = makeStore(replica, actions, unchecked)
   const selectors = replica.selectors
   return {
     replica,

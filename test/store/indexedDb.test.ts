@@ -1,19 +1,20 @@
 import 'fake-indexeddb/auto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { FORMAT_VERSION, indexedDbPersistence } from '../../src'
 import { openLocalStore } from '../../src/store/localStore'
 import type { Change } from '../../src/core/pullWire'
+import { legacyChunks, readDocs, rewriteDocs, writeLegacy } from '../fixtures/idbDatabase'
+import { legacyFile } from '../fixtures/legacyDatabase'
 import { loopbackServer } from '../fixtures/loopbackServer'
 import type { LoopbackServer } from '../fixtures/loopbackServer'
 import { NOTES, notes, startApp } from './harness'
 
-/** Characters handed to IndexedDB `put` calls: what a save writes. */
+/** Bytes handed to IndexedDB `put` calls (each value and key as JSON): what a save writes. */
 let written = 0
 const put = IDBObjectStore.prototype.put
 beforeAll(() => {
   IDBObjectStore.prototype.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
-    const chunk = (value as { value?: unknown }).value
-    written += typeof chunk === 'string' ? chunk.length : JSON.stringify(value).length
+    written += Buffer.byteLength(JSON.stringify(value)) + (key === undefined ? 0 : Buffer.byteLength(JSON.stringify(key)))
     return put.call(this, value, key)
   }
 })
@@ -47,39 +48,34 @@ describe('IndexedDB persistence (fake-indexeddb)', () => {
     await second.store.replica.close()
   })
 
-  it('a save after changing 1% of 100,000 rows writes a small fraction of a full save', async () => {
-    const store = await openLocalStore({ persistence: indexedDbPersistence('hundred-k'), collections, saveInterval: 60_000 })
-    for (let page = 0; page < 100; page++) {
-      const changes = Array.from({ length: 1_000 }, (_, i) => row(page * 1_000 + i + 1, `Note ${page * 1_000 + i + 1} with a body of some length`))
-      store.applyPage({ subscription, changes, checkpoint: `page-${page}` })
-    }
-    written = 0
+  it.each([10_000, 100_000])('makes one changed row durable with a few hundred bytes put in one transaction, with %i rows held', async (held) => {
+    const name = `one-row-${held}`
+    const store = await openLocalStore({ persistence: indexedDbPersistence(name), collections, saveInterval: 60_000 })
+    store.applyPage({ subscription, changes: Array.from({ length: held }, (_, i) => row(i + 1, `Note ${i + 1} with a body of some length`)), checkpoint: 'all' })
     await store.flush()
-    const full = written
-
-    // 1% of the rows change: a run of 1,000 edited notes, as a sync of recent edits brings.
+    const transactions = vi.spyOn(IDBDatabase.prototype, 'transaction')
     written = 0
-    store.applyPage({ subscription, changes: Array.from({ length: 1_000 }, (_, i) => ({ ...row(40_001 + i, 'edited'), version: 200_000 + i })), checkpoint: 'edits' })
+    store.applyPage({ subscription, changes: [{ ...row(7, 'edited'), version: held + 1 }], checkpoint: 'one more' })
     await store.flush()
-    const contiguous = written
+    const oneRow = written
+    const writing = transactions.mock.calls.filter(([, mode]) => mode === 'readwrite').length
+    transactions.mockRestore()
 
-    // 1% of the rows change, scattered: every 100th row, so nearly every chunk of 100 is touched.
+    // 1% of the rows change, scattered (every 100th): the save writes those rows, not the chunks around them.
     written = 0
-    store.applyPage({ subscription, changes: Array.from({ length: 1_000 }, (_, i) => ({ ...row(i * 100 + 50, 'edited'), version: 300_000 + i })), checkpoint: 'scattered' })
+    store.applyPage({ subscription, changes: Array.from({ length: held / 100 }, (_, i) => ({ ...row(i * 100 + 50, 'edited'), version: held + 2 + i })), checkpoint: 'scattered' })
     await store.flush()
     const scattered = written
     await store.close()
 
-    console.log(JSON.stringify({ bench: 'idb-save-bytes', n: 100_000, full, contiguous1pct: contiguous, scattered1pct: scattered }))
-    expect(contiguous).toBeLessThan(full * 0.05)
-    // Scattered edits touch most chunks; still no more than one full rewrite.
-    expect(scattered).toBeLessThanOrEqual(full * 1.05)
-
-    const reopened = await openLocalStore({ persistence: indexedDbPersistence('hundred-k'), collections })
+    expect(writing).toBe(1)
+    expect(oneRow).toBeGreaterThan(0)
+    expect(oneRow).toBeLessThan(1_024)
+    expect(scattered).toBeLessThan((held / 100) * 200)
+    const reopened = await openLocalStore({ persistence: indexedDbPersistence(name), collections })
     const rows = reopened.readAll('note')
-    expect(rows).toHaveLength(100_000)
-    const edited = new Set([...Array.from({ length: 1_000 }, (_, i) => 40_001 + i), ...Array.from({ length: 1_000 }, (_, i) => i * 100 + 50)])
-    expect(rows.filter((r) => r.body === 'edited')).toHaveLength(edited.size)
+    expect(rows).toHaveLength(held)
+    expect(rows.filter((r) => r.body === 'edited')).toHaveLength(held / 100 + 1)
     expect(reopened.subscription(subscription.key)?.checkpoint).toBe('scattered')
     await reopened.close()
   })
@@ -88,13 +84,12 @@ describe('IndexedDB persistence (fake-indexeddb)', () => {
     const store = await openLocalStore({ persistence: indexedDbPersistence('mid-save'), collections, saveInterval: 60_000 })
     store.applyPage({ subscription, changes: Array.from({ length: 300 }, (_, i) => row(i + 1, 'first')), checkpoint: 'first' })
     const saving = store.flush()
-    // The adapter takes its snapshot later, after reading IndexedDB; this page lands before it.
+    // The save took its changes when it began; this page lands while IndexedDB is writing them.
     store.applyPage({ subscription, changes: Array.from({ length: 300 }, (_, i) => row(i + 301, 'second')), checkpoint: 'second' })
     await saving
-    const chunks = await readChunks('mid-save')
-    const rows = chunks.filter((c) => c.key.startsWith('note.chunk.')).flatMap((c) => JSON.parse(c.value) as unknown[])
-    const cursor = (JSON.parse(chunks.find((c) => c.key === '_replica_subscriptions.chunk.0')?.value ?? '[]') as { checkpoint: string }[])[0]?.checkpoint
-    expect(rows.length).toBe(cursor === 'second' ? 600 : 300)
+    const docs = await readDocs('mid-save')
+    const cursor = docs.get('_replica_subscriptions')?.[0]?.checkpoint
+    expect(docs.get('note')?.length).toBe(cursor === 'second' ? 600 : 300)
     await store.close()
   })
 
@@ -102,7 +97,7 @@ describe('IndexedDB persistence (fake-indexeddb)', () => {
     const store = await openLocalStore({ persistence: indexedDbPersistence('old-format'), collections })
     store.applyPage({ subscription, changes: [row(1, 'kept')], checkpoint: 'c1' })
     await store.close()
-    await rewriteChunks('old-format', (key, value) => (key.startsWith('_replica_meta.chunk') ? value.replace(`"value":${FORMAT_VERSION}`, '"value":99') : value))
+    await rewriteDocs('old-format', '_replica_meta', (doc) => doc.key === 'format', (doc) => ({ ...doc, value: 99 }))
 
     const reopened = await openLocalStore({ persistence: indexedDbPersistence('old-format'), collections })
     expect(reopened.setAside).toMatchObject({ reason: 'incompatible', error: { code: 'database_incompatible' } })
@@ -111,45 +106,50 @@ describe('IndexedDB persistence (fake-indexeddb)', () => {
     const names = (await indexedDB.databases()).map((db) => db.name)
     expect(names).toContain(reopened.setAside?.movedTo)
     // The old data is all there, under its new name.
-    const kept = await readChunks(reopened.setAside?.movedTo as string)
-    expect(kept.find((c) => c.key === 'note.chunk.0')?.value).toContain('"kept"')
+    expect((await readDocs(reopened.setAside?.movedTo as string)).get('note')).toMatchObject([{ r: { body: 'kept' } }])
   })
 
-  it('a chunk that is not JSON makes the database unreadable: set aside, not a hang or a crash', async () => {
-    const store = await openLocalStore({ persistence: indexedDbPersistence('torn'), collections })
-    store.applyPage({ subscription, changes: [row(1, 'x')], checkpoint: 'c1' })
+  it('a database in the layout before per-document records (LokiJS chunks) opens with its rows, cursor and pending writes, and is rewritten at its first save', async () => {
+    await writeLegacy('legacy', legacyFile(FORMAT_VERSION))
+    const store = await openLocalStore({ persistence: indexedDbPersistence('legacy'), collections })
+    expect(store.setAside).toBeUndefined()
+    expect(store.readAll('note')).toEqual([{ id: 1, project_id: 1, body: 'kept' }, { id: 2, project_id: 1, body: 'written offline' }])
+    expect(store.subscription(subscription.key)?.checkpoint).toBe('legacy-cursor')
+    expect(store.writes.entries()).toMatchObject([{ id: 'm1', key: 2 }])
+    store.applyPage({ subscription, changes: [row(3, 'new')], checkpoint: 'after' })
     await store.close()
-    await rewriteChunks('torn', (key, value) => (key === 'note.chunk.0' ? value.slice(0, 10) : value))
 
-    const reopened = await openLocalStore({ persistence: indexedDbPersistence('torn'), collections })
-    expect(reopened.setAside).toMatchObject({ reason: 'unreadable' })
+    expect(await legacyChunks('legacy')).toBe(0)
+    expect((await readDocs('legacy')).get('_replica_outbox')).toMatchObject([{ id: 'm1' }])
+    const reopened = await openLocalStore({ persistence: indexedDbPersistence('legacy'), collections })
+    expect(reopened.readAll('note').map((r) => r.id)).toEqual([1, 3, 2])
+    expect(reopened.subscription(subscription.key)?.checkpoint).toBe('after')
     await reopened.close()
+  })
+
+  it.each([
+    ['a legacy chunk that is not JSON', (name: string) => writeLegacy(name, legacyFile(FORMAT_VERSION), (key, value) => (key === 'note.chunk.0' ? value.slice(0, 10) : value))],
+    ['a legacy database of another format version', (name: string) => writeLegacy(name, legacyFile(99))],
+    ['a database another library made', (name: string) => foreignDatabase(name)],
+  ])('%s is set aside: not a hang or a crash', async (label, make) => {
+    const name = `aside-${label.replace(/\W/g, '-')}`
+    await make(name)
+    const reopened = await openLocalStore({ persistence: indexedDbPersistence(name), collections })
+    expect(reopened.setAside?.reason).toBe(label.includes('format') ? 'incompatible' : 'unreadable')
+    expect(reopened.readAll('note')).toEqual([])
+    reopened.applyPage({ subscription, changes: [row(1, 'fresh')], checkpoint: 'c1' })
+    await reopened.close()
+    expect((await readDocs(name)).get('note')).toMatchObject([{ r: { body: 'fresh' } }])
+    expect((await indexedDB.databases()).map((db) => db.name)).toContain(reopened.setAside?.movedTo)
   })
 })
 
-function openRaw(name: string): Promise<IDBDatabase> {
+/** A database at version 1 with a store of its own, as another library would leave it. */
+function foreignDatabase(name: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = indexedDB.open(name)
-    req.onsuccess = () => resolve(req.result)
+    const req = indexedDB.open(name, 1)
+    req.onupgradeneeded = () => req.result.createObjectStore('theirs')
+    req.onsuccess = () => (req.result.close(), resolve())
     req.onerror = () => reject(req.error)
   })
-}
-
-async function readChunks(name: string): Promise<{ key: string; value: string }[]> {
-  const db = await openRaw(name)
-  const rows = await new Promise<{ key: string; value: string }[]>((resolve) => {
-    const req = db.transaction('LokiIncrementalData').objectStore('LokiIncrementalData').getAll()
-    req.onsuccess = () => resolve(req.result)
-  })
-  db.close()
-  return rows
-}
-
-async function rewriteChunks(name: string, rewrite: (key: string, value: string) => string): Promise<void> {
-  const chunks = await readChunks(name)
-  const db = await openRaw(name)
-  const tx = db.transaction('LokiIncrementalData', 'readwrite')
-  for (const { key, value } of chunks) put.call(tx.objectStore('LokiIncrementalData'), { key, value: rewrite(key, value) })
-  await new Promise((resolve) => (tx.oncomplete = resolve))
-  db.close()
 }

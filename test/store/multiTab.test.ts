@@ -7,6 +7,7 @@ import type { LocalStore } from '../../src/store/localStore'
 import type { Change } from '../../src/core/pullWire'
 import type { LocalWriteOutcome } from '../../src/store/outboxStore'
 import { acquireWriterLock } from '../../src/store/webLock'
+import { rewriteDocs } from '../fixtures/idbDatabase'
 import { loopbackServer } from '../fixtures/loopbackServer'
 import type { LoopbackServer } from '../fixtures/loopbackServer'
 import { waitFor } from '../fixtures/store'
@@ -241,24 +242,6 @@ async function databases(): Promise<string[]> {
 }
 
 /** Rewrites the stored format version, as another version of the app would have written it. */
-async function rewriteFormat(name: string, version: number) {
-  const db = await new Promise<IDBDatabase>((resolve, reject) => {
-    const req = indexedDB.open(name, 1)
-    req.onsuccess = () => resolve(req.result)
-    req.onerror = () => reject(req.error)
-  })
-  const store = () => db.transaction('LokiIncrementalData', 'readwrite').objectStore('LokiIncrementalData')
-  const chunk = await new Promise<{ key: string; value: string }>((resolve, reject) => {
-    const req = store().get('_replica_meta.chunk.0')
-    req.onsuccess = () => resolve(req.result as { key: string; value: string })
-    req.onerror = () => reject(req.error)
-  })
-  const docs = (JSON.parse(chunk.value) as Array<{ key: string; value: unknown }>).map((doc) => (doc.key === 'format' ? { ...doc, value: version } : doc))
-  await new Promise<void>((resolve, reject) => {
-    const tx = db.transaction('LokiIncrementalData', 'readwrite')
-    tx.objectStore('LokiIncrementalData').put({ key: chunk.key, value: JSON.stringify(docs) })
-    tx.oncomplete = () => resolve()
-    tx.onerror = () => reject(tx.error)
-  })
-  db.close()
+function rewriteFormat(name: string, version: number) {
+  return rewriteDocs(name, '_replica_meta', (doc) => doc.key === 'format', (doc) => ({ ...doc, value: version }))
 }

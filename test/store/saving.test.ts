@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { memoryPersistence } from '../../src'
+import type { StoredDatabase } from '../../src'
 import { openLocalStore } from '../../src/store/localStore'
 import { createSaveQueue } from '../../src/store/saveQueue'
 import { loopbackServer } from '../fixtures/loopbackServer'
@@ -14,11 +15,10 @@ afterEach(async () => {
   server = undefined
 })
 
-/** What a snapshot holds, read the way a test must: Loki's JSON, our documents `{ k, v, r }`. */
-function readSnapshot(serialized: string) {
-  const db = JSON.parse(serialized) as { collections: { name: string; data: Record<string, unknown>[] }[] }
-  const rows = db.collections.find((c) => c.name === 'note')?.data ?? []
-  const subscription = db.collections.find((c) => c.name === '_replica_subscriptions')?.data[0]
+/** What a stored database holds: our documents `{ k, v, r }` and the subscription's cursor. */
+function readSnapshot(stored: StoredDatabase) {
+  const rows = stored.collections.find((c) => c.name === 'note')?.data ?? []
+  const subscription = stored.collections.find((c) => c.name === '_replica_subscriptions')?.data[0]
   const cursor = subscription?.checkpoint as string | null | undefined
   const [version] = cursor ? (JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [number, string]) : [0]
   return { ids: rows.map((doc) => (doc.r as { id: number }).id), version }
@@ -48,7 +48,7 @@ describe('saving', () => {
       expect(ids.length).toBe(version)
       expect(Math.max(0, ...ids)).toBe(version)
     }
-    expect(readSnapshot(snapshots.at(-1) as string).version).toBe(2_000)
+    expect(readSnapshot(snapshots.at(-1) as StoredDatabase).version).toBe(2_000)
   })
 
   it('a failing save is reported, retried, and nothing is lost once the storage recovers', async () => {
@@ -62,7 +62,7 @@ describe('saving', () => {
     await waitFor(app.store, (s) => app.replica.selectors.selectStorage(s).status === 'ok')
     expect(app.replica.selectors.note.selectTotal(app.store.getState())).toBe(500)
     await app.store.replica.flush()
-    expect(readSnapshot(snapshots.at(-1) as string).ids).toHaveLength(500)
+    expect(readSnapshot(snapshots.at(-1) as StoredDatabase).ids).toHaveLength(500)
     await app.store.replica.close()
   })
 
@@ -170,7 +170,7 @@ describe('in a browser', () => {
       g.document.dispatchEvent(new Event('visibilitychange'))
     }
     await store.flush()
-    expect(persistence.saved.get(persistence.name)).toContain('"c1"')
+    expect(persistence.saved.get(persistence.name)?.get('_replica_subscriptions')?.docs.get(1)).toMatchObject({ key: 'k', checkpoint: 'c1' })
     await store.close()
   })
 })

@@ -1,0 +1,2 @@
+/** Installs fake-indexeddb's IndexedDB globals (imported only by the benchmarks that need them). */
+import 'fake-indexeddb/auto'
