@@ -23,9 +23,11 @@ export function buildDevCheckOptions(reducerPath: string): ReplicaDevCheckOption
         // RTK's own defaults, which passing a list replaces (RTK Query's args and metadata).
         'meta.arg',
         'meta.baseQueryMeta',
-        // Rows in the replica's actions: a page, a hydrated collection, a settled push.
+        // Rows in the replica's actions: a page, a hydrated collection, a settled push; and the
+        // keys an eviction removed (all of a scope's, possibly 100,000: checked keys, plain data).
         'payload.upserted',
         'payload.rows',
+        'payload.removed',
         /^payload\.changes\.\d+\.upserted$/,
       ],
     },

@@ -13,7 +13,8 @@ export type Collection<T extends object> = Loki.Collection<T>
  * it, and a delete removes it once every running holder's stream has brought the tombstone.
  * Holders whose streams are not running (unsubscribed, or not yet subscribed since a reload)
  * cannot be waited for: the row goes, and each of them starts its stream over from the beginning
- * when it runs again, since its stream may already have passed the row.
+ * when it runs again, since its stream may already have passed the row. A row's holder list is
+ * replaced whenever it changes, never changed in place (./holderIndex.ts relies on it).
  */
 export interface StoredRow {
   k: string

@@ -259,7 +259,8 @@ export function createSyncEngine(config: EngineConfig, api: MiddlewareAPI): Sync
       running.delete(key)
       current.controller.abort()
       if (current.loop) {
-        const stopped = current.loop.then(() => {
+        // An earlier loop of the scope may still be stopping too (a quick leave, join and leave).
+        const stopped = Promise.all([winding.get(key), current.loop]).then(() => {
           if (winding.get(key) === stopped) winding.delete(key)
         })
         winding.set(key, stopped)
