@@ -39,6 +39,9 @@ export const replica = createReplica({
   persistence: indexedDbPersistence('redux-replica-notes'),
   // A local demo: while the server is down, look for it at least every 10 s (focus looks at once).
   retry: { maxDelay: 10_000 },
+  // A notes app is read offline: a project opened once stays on the device for a week after its
+  // view closes, not the library's default minute (which suits data a view can refetch).
+  keepUnusedDataFor: 7 * 24 * 60 * 60,
   onlineManager: connection.onlineManager,
   onEvent: connection.onEvent,
 })
