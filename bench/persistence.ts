@@ -6,8 +6,9 @@
  *     (1000 ms). Target: file <= 1.3x memory. The transport is in memory (pages served as JSON and
  *     validated by the HTTP transport's own parser), so the ratio is not diluted by network time.
  *     A third contender saves only once, at catch-up: what the periodic saves themselves cost
- *     (memoryPersistence serializes each save too, so file vs memory isolates the disk).
- *   - close: the full save at close (serialize, write temp, fsync, rename).
+ *     (a save writes what changed: memoryPersistence copies the changed documents, the file
+ *     appends them serialized and fsyncs, so file vs memory is the serialization and the disk).
+ *   - close: the save at close (what the catch-up's save left: the last sync time).
  * Each figure is the median of fresh processes. Run: npx tsx bench/persistence.ts [--n=100000] [--runs=3]
  */
 import { spawn } from 'node:child_process'

@@ -217,7 +217,7 @@ async function main(): Promise<void> {
       for (const [contender, r] of [['file', live], ['memory', liveMemory]] as const) {
         emit({ bench: 'live-update', contender, n, ms: round(r.liveMs as number, 2), max_blocked_ms: round(r.maxBlockedMs as number, 1), resubscribe_to_synced_ms: round(r.resubscribeMs as number, 2) })
       }
-      loads.push([n.toLocaleString('en-US'), fmt((planted.bytes as number) / 1e6, 1), fmt(open.ms), fmt(hydrate.ms), fmt(live.resubscribeMs, 2), fmt(liveMemory.resubscribeMs, 2), fmt(live.liveMs, 1), fmt(live.maxBlockedMs, 1), fmt(liveMemory.maxBlockedMs, 1)])
+      loads.push([n.toLocaleString('en-US'), fmt((planted.bytes as number) / 1e6, 1), `${fmt(open.ms)} (${fmt(open.cpuMs)})`, `${fmt(hydrate.ms)} (${fmt(hydrate.cpuMs)})`, fmt(live.resubscribeMs, 2), fmt(liveMemory.resubscribeMs, 2), fmt(live.liveMs, 1), fmt(live.maxBlockedMs, 1), fmt(liveMemory.maxBlockedMs, 1)])
     }
     console.log(table(`One changed row made durable (median of ${runs} fresh processes)`, ['storage', 'rows held', 'bytes of the save', 'bytes this process wrote', 'documents', 'ms'], saves))
     console.log(table(`Hydration and live updates (median of ${runs} fresh processes)`,

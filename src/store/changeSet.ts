@@ -140,7 +140,7 @@ export function loadStored(db: Loki, stored: StoredDatabase): void {
       name: db.filename,
       databaseVersion: 1.5,
       collections: stored.collections.map(({ name, maxId, data }) => ({
-        name, maxId, data, disableMeta: true, disableChangesApi: true, disableDeltaChangesApi: true, cloneObjects: false, uniqueNames: [], dirtyIds: [],
+        name, maxId, data, disableMeta: true, disableChangesApi: true, disableDeltaChangesApi: true, cloneObjects: false, uniqueNames: [], dirtyIds: [], changes: [],
       })),
     } as unknown as Loki,
     {},

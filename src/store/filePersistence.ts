@@ -16,16 +16,18 @@ export interface FilePersistenceOptions {
   fsync?: boolean
   /**
    * When to compact: asked after each save while no compaction runs, with the sizes of the
-   * snapshot and of the records appended since. Default: once the appended records pass half the
-   * snapshot and 1 MiB, so the file stays under about 1.5 times the database (plus 1 MiB) and
-   * compaction work stays proportional to what is appended.
-   * @example filePersistence('./replica.db', { compactWhen: ({ snapshotBytes, logBytes }) => logBytes > snapshotBytes })
+   * snapshot, of the records appended since, and of what later records replaced or removed.
+   * Default: once the replaced part passes half of the rest (and 1 MiB), so the file stays under
+   * about 1.5 times the database (plus 1 MiB), and a log that only grew (an initial sync) is
+   * never rewritten for nothing.
+   * @example filePersistence('./replica.db', { compactWhen: ({ logBytes, snapshotBytes }) => logBytes > snapshotBytes })
    */
   compactWhen?(sizes: LogSizes): boolean
 }
 
 /** The default of `compactWhen`. */
-export const compactAtHalf = ({ snapshotBytes, logBytes }: LogSizes): boolean => logBytes > Math.max(snapshotBytes / 2, 1 << 20)
+export const compactAtHalf = ({ snapshotBytes, logBytes, staleBytes }: LogSizes): boolean =>
+  staleBytes > Math.max((snapshotBytes + logBytes - staleBytes) / 2, 1 << 20)
 
 /**
  * Keeps the database in one file (Node): an append-only log. Each save appends one record holding

@@ -53,8 +53,9 @@ export function indexedDbPersistence(name: string, options: IndexedDbPersistence
       const opened = async (): Promise<IDBDatabase> => {
         if (db) return db
         const fresh = await openDocs(name)
-        // Another connection wants to delete or upgrade it: let go.
+        // Another connection wants to delete or upgrade it, or the browser closed it: let go.
         fresh.onversionchange = () => db === fresh && release()
+        fresh.onclose = () => db === fresh && release()
         return (db = fresh)
       }
       const release = () => {
@@ -122,7 +123,8 @@ export function indexedDbPersistence(name: string, options: IndexedDbPersistence
           try {
             tx = db?.transaction(storesToWrite(db), 'readwrite')
           } catch {
-            tx = undefined // closing: opened again below
+            // Closed under us (the browser may close a connection): opened again below.
+            release()
           }
           const changes = take(full)
           if (tx) {

@@ -24,8 +24,8 @@ function workerSource(): string {
 
 /** A compaction under way in a worker thread. */
 export interface RunningCompaction {
-  /** Resolves with the snapshot file's length; rejects if the compaction failed or was stopped. */
-  readonly done: Promise<{ bytes: number }>
+  /** Resolves with the snapshot file's length and documents; rejects if the compaction failed or was stopped. */
+  readonly done: Promise<{ bytes: number; docs: number }>
   /** Stops the worker (its temp file is left for the caller to remove). */
   stop(): Promise<void>
 }
@@ -37,8 +37,8 @@ export async function startCompaction(job: CompactionJob): Promise<RunningCompac
   const worker = new Worker(workerSource(), { eval: true, workerData: job, execArgv: [] })
   // A compaction must not keep a process alive that has nothing else to do.
   worker.unref()
-  const done = new Promise<{ bytes: number }>((resolve, reject) => {
-    worker.once('message', (result: { bytes: number }) => resolve(result))
+  const done = new Promise<{ bytes: number; docs: number }>((resolve, reject) => {
+    worker.once('message', (result: { bytes: number; docs: number }) => resolve(result))
     worker.once('error', reject)
     worker.once('exit', (code) => reject(new Error(`the compaction worker stopped (exit code ${code})`)))
   })

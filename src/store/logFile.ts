@@ -1,17 +1,24 @@
 import type { FileHandle } from 'node:fs/promises'
-import type { ChangeSet, TakeChanges } from './changeSet'
+import type { ChangeSet, StoredCollection, TakeChanges } from './changeSet'
 import { DOCS_PER_RECORD, startCompaction } from './logCompaction'
 import type { CompactionJob, RunningCompaction } from './logCompaction'
 import { crc32Fallback, encodeRecord, logMagic, readLog, snapshotRecords } from './logRecords'
 import type { Crc } from './logRecords'
+import { createStaleness } from './logStaleness'
+import type { Staleness } from './logStaleness'
 import type { Loaded } from './persistence'
 
-/** How big the two parts of a log file are, in bytes. */
+/** How big the parts of a log file are, in bytes. */
 export interface LogSizes {
-  /** The snapshot the last compaction wrote (or the first save, in a file no compaction has touched yet). */
+  /** The snapshot the last compaction (or the file's first save) wrote. */
   snapshotBytes: number
   /** The records appended after it. */
   logBytes: number
+  /**
+   * About how much of the file later records have replaced or removed: what a compaction would
+   * drop (documents replaced or removed, at the file's average bytes per document).
+   */
+  staleBytes: number
 }
 
 export interface LogFileOptions {
@@ -55,6 +62,7 @@ export async function openLogFile({ path, fsync, compactWhen }: LogFileOptions):
   let handle: FileHandle | undefined
   let end = 0
   let snapshotEnd = 0
+  const staleness = createStaleness()
   // Bytes past `end` (a failed append's) to cut off before the next append.
   let torn = false
   // No usable log at `path`: the next save writes a whole new file.
@@ -129,8 +137,9 @@ export async function openLogFile({ path, fsync, compactWhen }: LogFileOptions):
     end += record.length
   }
 
-  const finishCompaction = async (job: CompactionJob, startedIn: number, bytes: number) => {
+  const finishCompaction = async (job: CompactionJob, startedIn: number, snapshot: { bytes: number; docs: number }, before: ReturnType<Staleness['mark']>) => {
     if (closed || startedIn !== generation) return
+    const { bytes } = snapshot
     // The records appended while the worker ran go after its snapshot, as they are.
     const tail = Buffer.allocUnsafe(end - job.upTo)
     handle ??= await fs.open(path, 'r+')
@@ -143,20 +152,22 @@ export async function openLogFile({ path, fsync, compactWhen }: LogFileOptions):
       await file.close()
     }
     await install(job.temp, bytes + tail.length, bytes)
+    staleness.compacted(snapshot.docs, before)
   }
 
   let stopping = false
   const maybeCompact = () => {
     if (compacting || closed || rewrite || end < retryAt) return
-    if (!compactWhen({ snapshotBytes: snapshotEnd - magic.length, logBytes: end - snapshotEnd })) return
+    if (!compactWhen({ snapshotBytes: snapshotEnd - magic.length, logBytes: end - snapshotEnd, staleBytes: staleness.staleBytes(end - magic.length) })) return
     const job: CompactionJob = { path, upTo: end, temp: compactTemp, fsync }
     const startedIn = generation
+    const before = staleness.mark()
     compacting = (async () => {
       const run = await startCompaction(job)
       running = run
       if (stopping) await run.stop()
-      const { bytes } = await run.done
-      await inQueue(() => finishCompaction(job, startedIn, bytes))
+      const snapshot = await run.done
+      await inQueue(() => finishCompaction(job, startedIn, snapshot, before))
     })()
       .catch(() => {
         // Nothing is lost: the log stays as it was. Try again once it has grown as much again.
@@ -192,6 +203,7 @@ export async function openLogFile({ path, fsync, compactWhen }: LogFileOptions):
       if ('problem' in log) return { kind: 'unreadable', error: new Error(log.problem) }
       end = log.end
       snapshotEnd = log.snapshotEnd
+      staleness.loaded(log, log.database.collections.map(({ name, maxId }): [string, number] => [name, maxId]))
       torn = end < bytes.length
       rewrite = false
       return { kind: 'found', value: log.database }
@@ -203,9 +215,11 @@ export async function openLogFile({ path, fsync, compactWhen }: LogFileOptions):
       // Serialized now, synchronously: the save holds the database as it is at this call.
       const changes = take(full)
       const records = full ? asSnapshot(changes).map((record) => encodeRecord(record, crc)) : [encodeRecord(changes, crc)]
+      const counted = staleness.tally(changes)
       return inQueue(async () => {
         if (full) await writeNewFile(records)
         else await append(records[0] as Buffer)
+        counted()
         rewrite = false
         maybeCompact()
       })
@@ -246,9 +260,10 @@ function asSnapshot(changes: ChangeSet) {
  */
 function loadLegacy(bytes: Buffer): Loaded {
   try {
-    const parsed = JSON.parse(bytes.toString('utf8')) as { collections?: Array<{ name?: unknown; maxId?: unknown; data?: unknown }> }
-    const collections = Array.isArray(parsed?.collections) ? parsed.collections : []
-    return { kind: 'found', value: { collections: collections.map((c) => ({ name: c?.name, maxId: c?.maxId ?? 0, data: c?.data }) as never) } }
+    const parsed = JSON.parse(bytes.toString('utf8')) as { collections?: unknown }
+    // Its shape is checked when it is loaded into LokiJS (loadStored), like any stored database.
+    const collections = Array.isArray(parsed?.collections) ? (parsed.collections as StoredCollection[]) : []
+    return { kind: 'found', value: { collections: collections.map(({ name, maxId, data }) => ({ name, maxId: maxId ?? 0, data })) } }
   } catch (error) {
     return { kind: 'unreadable', error }
   }

@@ -67,10 +67,11 @@ export function recordEnd(bytes: Buffer, at: number, crc: Crc): number {
  * Replays change sets in order into a stored database. Documents are kept in `$loki` order (new
  * ids only grow, so they append; a changed or removed one is found by binary search).
  */
-export function createReplay(): { apply(record: LogRecord): void; result(): StoredDatabase } {
+export function createReplay(): { apply(record: LogRecord): { docs: number; superseded: number }; result(): StoredDatabase } {
   type Table = { maxId: number; ids: number[]; docs: (StoredDoc | null)[] }
   const tables = new Map<string, Table>()
-  function place(table: Table, id: unknown, doc: StoredDoc | null): void {
+  /** Puts (or, with null, removes) a document; true when it replaced or removed one that was there. */
+  function place(table: Table, id: unknown, doc: StoredDoc | null): boolean {
     if (!Number.isInteger(id)) throw new Error('a record holds a document without an id')
     const { ids, docs } = table
     const key = id as number
@@ -79,7 +80,7 @@ export function createReplay(): { apply(record: LogRecord): void; result(): Stor
         ids.push(key)
         docs.push(doc)
       }
-      return
+      return false
     }
     let lo = 0
     let hi = ids.length - 1
@@ -88,24 +89,33 @@ export function createReplay(): { apply(record: LogRecord): void; result(): Stor
       if ((ids[mid] as number) < key) lo = mid + 1
       else hi = mid
     }
-    if (ids[lo] === key) docs[lo] = doc
-    else if (doc) {
+    if (ids[lo] === key) {
+      const was = docs[lo]
+      docs[lo] = doc
+      return was !== null
+    }
+    if (doc) {
       ids.splice(lo, 0, key)
       docs.splice(lo, 0, doc)
     }
+    return false
   }
   return {
     apply(record) {
       if (typeof record !== 'object' || record === null || !Array.isArray(record.collections)) throw new Error('a record is not a change set')
       if (record.full) tables.clear()
+      let docs = 0
+      let superseded = 0
       for (const changes of record.collections) {
         if (typeof changes?.name !== 'string' || !Array.isArray(changes.put) || !Array.isArray(changes.removed)) throw new Error('a record is not a change set')
         let table = tables.get(changes.name)
         if (!table) tables.set(changes.name, (table = { maxId: 0, ids: [], docs: [] }))
         if (Number.isInteger(changes.maxId) && changes.maxId > table.maxId) table.maxId = changes.maxId
-        for (const doc of changes.put) place(table, doc?.$loki, doc)
-        for (const id of changes.removed) place(table, id, null)
+        for (const doc of changes.put) superseded += place(table, doc?.$loki, doc) ? 1 : 0
+        for (const id of changes.removed) superseded += place(table, id, null) ? 1 : 0
+        docs += changes.put.length + changes.removed.length
       }
+      return { docs, superseded }
     },
     result() {
       return { collections: [...tables].map(([name, { maxId, docs }]) => ({ name, maxId, data: docs.filter((doc): doc is StoredDoc => doc !== null) })) }
@@ -115,9 +125,11 @@ export function createReplay(): { apply(record: LogRecord): void; result(): Stor
 
 /**
  * Reads a whole log file. `end`: where its last whole record ends (what follows is a torn record
- * to drop); `snapshotEnd`: where the snapshot's records end and the appended ones begin.
+ * to drop); `snapshotEnd`: where the snapshot's records end and the appended ones begin; `docs`:
+ * the documents and removals its records hold; `superseded`: how many of them a later record
+ * replaced or removed (what a compaction would drop).
  */
-export function readLog(bytes: Buffer, crc: Crc): { database: StoredDatabase; snapshotEnd: number; end: number } | { problem: string } {
+export function readLog(bytes: Buffer, crc: Crc): { database: StoredDatabase; snapshotEnd: number; end: number; docs: number; superseded: number } | { problem: string } {
   const magic = logMagic()
   if (bytes.length < magic.length || bytes.toString('latin1', 0, magic.length) !== magic) return { problem: 'it is not a redux-replica log' }
   const replay = createReplay()
@@ -125,11 +137,15 @@ export function readLog(bytes: Buffer, crc: Crc): { database: StoredDatabase; sn
   let snapshotEnd = at
   let parts = 1
   let count = 0
+  let docs = 0
+  let superseded = 0
   for (let end = recordEnd(bytes, at, crc); end >= 0; end = recordEnd(bytes, at, crc)) {
     try {
       const record = JSON.parse(bytes.toString('utf8', at + 8, end)) as LogRecord
       if (count === 0 && Number.isInteger(record?.parts)) parts = record.parts as number
-      replay.apply(record)
+      const applied = replay.apply(record)
+      docs += applied.docs
+      superseded += applied.superseded
     } catch (error) {
       // Whole and checksummed, yet not a change set: written by something else.
       return { problem: `record ${count + 1} is not a change set (${error instanceof Error ? error.message : String(error)})` }
@@ -140,7 +156,7 @@ export function readLog(bytes: Buffer, crc: Crc): { database: StoredDatabase; sn
   }
   // The snapshot was complete before it was renamed into place: a gap in it is damage, not a crash.
   if (count < parts) return { problem: count === 0 ? 'its first record is damaged' : `its snapshot has ${count} of ${parts} records` }
-  return { database: replay.result(), snapshotEnd, end: at }
+  return { database: replay.result(), snapshotEnd, end: at, docs, superseded }
 }
 
 /** A database as snapshot records of at most `perRecord` documents: the first `full`, with `parts`. */
@@ -167,12 +183,13 @@ export interface CompactionJob {
 /**
  * The compaction itself, run in a worker thread: reads the log's first `upTo` bytes, replays them,
  * and writes the database they hold to `temp` as a fresh log (its snapshot records), flushed to
- * the disk. Returns the temp file's length. Self-contained, like the functions above.
+ * the disk. Returns the temp file's length and the documents in it. Self-contained, like the functions above.
  */
-export function compactLog(job: CompactionJob, fs: typeof import('node:fs'), crc: Crc, perRecord: number): { bytes: number } {
+export function compactLog(job: CompactionJob, fs: typeof import('node:fs'), crc: Crc, perRecord: number): { bytes: number; docs: number } {
   // Created first: while it exists, a compaction is under way (or was cut short by a crash).
   const output = fs.openSync(job.temp, 'w')
   let written = 0
+  let docs = 0
   try {
     const bytes = Buffer.allocUnsafe(job.upTo)
     const input = fs.openSync(job.path, 'r')
@@ -194,9 +211,10 @@ export function compactLog(job: CompactionJob, fs: typeof import('node:fs'), crc
     }
     write(Buffer.from(logMagic(), 'latin1'))
     for (const record of snapshotRecords(log.database, perRecord)) write(encodeRecord(record, crc))
+    for (const collection of log.database.collections) docs += collection.data.length
     if (job.fsync) fs.fsyncSync(output)
   } finally {
     fs.closeSync(output)
   }
-  return { bytes: written }
+  return { bytes: written, docs }
 }

@@ -102,7 +102,12 @@ export function memoryPersistence(name = 'redux-replica'): Persistence & {
         const stored = saved.get(name)
         if (!stored) return { kind: 'none' }
         // Copies again: the loaded documents become live ones, which the store changes in place.
-        const collections = [...stored].map(([collection, { maxId, docs }]) => ({ name: collection, maxId, data: [...docs.values()].map((doc) => ({ ...doc })) }))
+        // In id order (already so, as ids only grow: the sort just checks it).
+        const collections = [...stored].map(([collection, { maxId, docs }]) => ({
+          name: collection,
+          maxId,
+          data: [...docs.values()].map((doc) => ({ ...doc })).sort((a, b) => a.$loki - b.$loki),
+        }))
         return { kind: 'found', value: { collections } }
       },
       async save(take) {
@@ -133,7 +138,6 @@ function keep(saved: Map<string, MemoryDatabase>, name: string, changes: ChangeS
     let kept = stored.get(collection)
     if (!kept) stored.set(collection, (kept = { maxId, docs: new Map() }))
     kept.maxId = maxId
-    // Ids only grow, so a Map (insertion order) keeps the documents in id order.
     for (const doc of put) kept.docs.set(doc.$loki, { ...doc })
     for (const id of removed) kept.docs.delete(id)
   }

@@ -129,6 +129,33 @@ describe('file persistence: the log', () => {
     await reopened.close()
   })
 
+  it('by default, compacts once replaced rows pass half the rest, never a log that only grew', async () => {
+    const store = await open()
+    for (let page = 0; page < 30; page++) {
+      store.applyPage({ subscription, changes: rows(page * 1_000 + 1, page * 1_000 + 1_000), checkpoint: `p${page}` })
+      await store.flush()
+    }
+    // Thirty saves of new rows (an initial sync): each is still one record after the first file's snapshot.
+    const grown = readRecords(path)
+    expect(grown.records).toHaveLength((grown.records[0]?.parts as number) + 29)
+    const database = grown.size
+    // The first 1,000 rows, replaced twenty times over: stale copies pile up past half the rest.
+    for (let round = 1; round <= 20; round++) {
+      store.applyPage({ subscription, changes: rows(1, 1_000, `Round ${round}`).map((c) => ({ ...c, version: 100_000 * round + (c.key as number) })), checkpoint: `r${round}` })
+      await store.flush()
+    }
+    await until(() => {
+      store.applyPage({ subscription, changes: [], checkpoint: 'r20' })
+      void store.flush()
+      return statSync(path).size < 1.5 * database
+    })
+    await store.close()
+    const reopened = await open(never)
+    expect(reopened.readAll('note')).toHaveLength(30_000)
+    expect(reopened.readAll('note').filter((row) => row.body === `Round 20 ${row.id}`)).toHaveLength(1_000)
+    await reopened.close()
+  })
+
   it.each([10_000, 100_000])('makes one changed row durable by appending a few hundred bytes, with %i rows held, never serializing the database', async (held) => {
     const store = await open(never)
     store.applyPage({ subscription, changes: rows(1, held), checkpoint: 'all' })
