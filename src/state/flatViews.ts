@@ -1,5 +1,5 @@
 import { entityById, GROUP_COUNT } from './entityState'
-import type { EntityState, ShardGroup } from './entityState'
+import type { EntityState, Shard, ShardGroup } from './entityState'
 
 const NO_ITEMS: readonly never[] = Object.freeze([])
 
@@ -41,13 +41,9 @@ export function groupedView<T, V>(pieceOf: (group: ShardGroup<T>) => readonly V[
 
 /** Every row of a group, in shard order, then insertion order. */
 export function rowsOfGroup<T>(group: ShardGroup<T>): readonly T[] {
-  let count = 0
-  for (const shard of group) count += shard.rows.length
-  if (count === 0) return NO_ITEMS
-  const out = new Array<T>(count)
-  let i = 0
-  for (const shard of group) for (const row of shard.rows) out[i++] = row
-  return out
+  // A group of one shard: its rows array, immutable like the rest of the state, serves as it is.
+  if (group.length === 1) return (group[0] as Shard<T>).rows
+  return ([] as T[]).concat(...group.map((shard) => shard.rows))
 }
 
 /**
