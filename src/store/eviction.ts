@@ -52,8 +52,9 @@ export function createEviction(ctx: EvictionContext): Eviction {
     if (doc.s.length > 0) return false
     const shownBy = matching(doc, others)
     for (const sub of shownBy) setOf(entrusted, sub.id).add(doc.k)
-    if (isPending(name, doc.k)) mapOf(awaitingWrites, name).set(doc.k, key)
-    if (shownBy.length > 0 || isPending(name, doc.k)) return false
+    const pending = isPending(name, doc.k)
+    if (pending) mapOf(awaitingWrites, name).set(doc.k, key)
+    if (shownBy.length > 0 || pending) return false
     collection.remove(doc)
     return true
   }

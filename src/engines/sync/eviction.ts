@@ -58,15 +58,17 @@ export function createEvictor(config: EvictorConfig): Evictor {
   let closed = false
   let store: LocalStore | undefined
 
-  const bump = (key: string) => {
-    generation.set(key, (generation.get(key) ?? 0) + 1)
+  const cancelTimer = (key: string) => {
     timersOf.get(key)?.()
     timersOf.delete(key)
   }
+  const bump = (key: string) => {
+    generation.set(key, (generation.get(key) ?? 0) + 1)
+    cancelTimer(key)
+  }
 
   const report = (eviction: ScopeEviction, reason: EvictedPayload['reason']) => {
-    timersOf.get(eviction.key)?.()
-    timersOf.delete(eviction.key)
+    cancelTimer(eviction.key)
     lastUsed.delete(eviction.key)
     config.dispatch(config.actions.evicted({ ...eviction, reason }))
     config.emit({ type: 'evicted', key: eviction.key, removed: eviction.removed.length, kept: eviction.kept, reason })
