@@ -126,16 +126,20 @@ describe('two server processes over one PostgreSQL', () => {
     const before = c.events.length
     // 1,000 transactions from 8 connections at once.
     let i = 0
+    const stormStart = Date.now()
     await Promise.all(
       Array.from({ length: 8 }, async () => {
         while (i < 1000) await sqlInsert(5, `storm ${i++}`)
       }),
     )
+    const stormMs = Date.now() - stormStart
     await waitFor(c.store, () => c.bodies().length === 1000, 30_000)
     const pulls = c.events.slice(before).filter((e) => e.type === 'pullStarted').length
     const pokes = c.events.slice(before).filter((e) => e.type === 'poke').length
-    console.info(`poke storm: 1000 writes, ${pokes} pokes, ${pulls} pulls`)
-    expect(pulls).toBeLessThanOrEqual(10)
+    console.info(`poke storm: 1000 writes in ${stormMs} ms, ${pokes} pokes, ${pulls} pulls`)
+    // Pulls spaced 100, 200 ... 2,000 ms apart while the pokes keep coming: a few to start with,
+    // then one per 2 s of storm (a storm lasts about 2 s here, longer on a loaded machine).
+    expect(pulls).toBeLessThanOrEqual(10 + Math.ceil(stormMs / 2_000))
     await c.close()
   })
 

@@ -26,7 +26,7 @@ afterAll(async () => {
 
 const insert = (body: string) => db.prepare('INSERT INTO notes (id, project_id, body) VALUES (?, 1, ?)').run(nextId++, body)
 
-function client(liveAnswer: (attempt: number) => Response | null, pollingInterval: number) {
+function client(liveAnswer: (attempt: number) => Response | null, pollingInterval: number, { pullDelay = 0 } = {}) {
   const events: ReplicaEvent[] = []
   let attempts = 0
   const fetchWith: typeof fetch = async (input, init) => {
@@ -34,6 +34,7 @@ function client(liveAnswer: (attempt: number) => Response | null, pollingInterva
       const answer = liveAnswer(attempts++)
       if (answer) return answer
     }
+    if (pullDelay > 0 && String(input).includes('/pull?')) await new Promise((resolve) => setTimeout(resolve, pullDelay))
     return fetch(input, init)
   }
   const replica = createReplica({
@@ -61,6 +62,40 @@ const until = async (predicate: () => boolean, ms = 10_000) => {
 }
 
 describe('the live channel, client side', () => {
+  it('a poke storm while each pull is slow costs a handful of pulls, not one per pull', async () => {
+    // A channel that pokes every 10 ms for 3 s (then ends), over pulls that take 250 ms each: pokes ringing
+    // during a pull belong to the same storm, so the space between pulls keeps doubling (100, 200,
+    // 400 ... 2,000 ms). Counting the quiet from a pull's start instead would pull back to back.
+    const STORM_MS = 3_000
+    let stormStarted = 0
+    const storm = () => {
+      const encoder = new TextEncoder()
+      let timer: ReturnType<typeof setInterval> | undefined
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(encoder.encode('event: ready\ndata: {"collections":["note"]}\n\n'))
+          stormStarted = Date.now()
+          timer = setInterval(() => {
+            if (Date.now() - stormStarted > STORM_MS) {
+              clearInterval(timer)
+              return controller.close()
+            }
+            controller.enqueue(encoder.encode('event: poke\ndata: {"collections":["note"]}\n\n'))
+          }, 10)
+        },
+        cancel: () => clearInterval(timer),
+      })
+      return new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } })
+    }
+    const c = client((attempt) => (attempt === 0 ? storm() : null), 60_000, { pullDelay: 250 })
+    await until(() => stormStarted > 0 && Date.now() - stormStarted > STORM_MS + 2_500, 20_000)
+    const pokePulls = c.events.filter((e) => e.type === 'pullStarted' && e.trigger === 'poke').length
+    expect(pokePulls).toBeGreaterThan(0)
+    // 3.5 s of storm and tail at pulls spaced 100, 200, 400, 800, 1,600, 2,000 ms: about 6 (back to back: 13 or more).
+    expect(pokePulls).toBeLessThanOrEqual(8)
+    await c.store.replica.close()
+  })
+
   it('a server without a channel (404): the client polls, and does not ask again for a long while', async () => {
     const c = client(() => new Response('{"error":{"code":"not_found","message":"no"}}', { status: 404, headers: { 'content-type': 'application/json' } }), 100)
     await until(() => c.events.some((e) => e.type === 'channel' && e.state === 'failed'))

@@ -209,22 +209,28 @@ export async function runSubscriptionLoop(services: LoopServices, target: LoopTa
   let trigger: PullTrigger = 'subscribe'
   let heldBackWait = HELD_BACK_FIRST_MS
   let lastPullAt = -Infinity
+  let lastPullEndedAt = -Infinity
   let spacing = POKE_SPACING_MS
   for (;;) {
     // A poke pulls at once after a quiet spell. Pokes that keep coming (a burst of writes) are
     // spaced out, the space doubling up to POKE_SPACING_MAX_MS: those arriving meanwhile fold into
     // the next pull, so a storm of any length costs a handful of pulls, not one per write.
+    // The quiet spell is counted from the END of the last pull: a poke that rang while a slow pull
+    // ran belongs to the same storm (counted from its start, slow pulls would each look like the
+    // end of a storm, and a loaded machine would pull once per pull, back to back).
     if (trigger === 'poke') {
-      const since = services.now() - lastPullAt
-      if (since > spacing * 2) spacing = POKE_SPACING_MS
-      if (since < spacing) {
-        await sleep(live.timers, spacing - since, signal)
+      const now = services.now()
+      if (now - lastPullEndedAt > spacing) spacing = POKE_SPACING_MS
+      else {
+        const since = now - lastPullAt
+        if (since < spacing) await sleep(live.timers, spacing - since, signal)
         spacing = Math.min(spacing * 2, POKE_SPACING_MAX_MS)
       }
     }
     lastPullAt = services.now()
     emit({ type: 'pullStarted', key, trigger })
     const outcome = await pullWithRetries()
+    lastPullEndedAt = services.now()
     if (outcome === 'stopped') return
     if (outcome === 'synced' && (await checkDigest()) === 'stopped') return
     const interval = target.pollingInterval()
