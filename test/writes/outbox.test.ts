@@ -45,6 +45,25 @@ describe('local writes', () => {
     await third.close()
   })
 
+  it('a write dispatched before the database opened survives a close() that comes first, and reaches the server next start', async () => {
+    const backend = writeBackend(server)
+    const persistence = memoryPersistence()
+    const first = writeClient(backend, { persistence, online: false })
+    const id = crypto.randomUUID()
+    // Before hydration (the store opens asynchronously), then closed at once.
+    first.save({ id, list_id: 1, title: 'written at start' })
+    await first.close()
+
+    const second = writeClient(backend, { persistence, online: false })
+    await second.store.replica.whenHydrated()
+    expect(second.todo(id)).toEqual({ id, list_id: 1, title: 'written at start' })
+    expect(second.pending()).toBe(1)
+    second.onlineManager.setOnline(true)
+    await second.settled()
+    expect(await backend.serverRow(id)).toMatchObject({ id, title: 'written at start' })
+    await second.close()
+  })
+
   it('bad input: a typed error in state, nothing written', async () => {
     const backend = writeBackend(server)
     const client = writeClient(backend, { online: false })

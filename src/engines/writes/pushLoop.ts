@@ -80,18 +80,20 @@ export function createWriteEngine(config: WriteEngineConfig): WriteEngine {
 
   function submit(action: UnknownAction & { payload: unknown }, op: 'save' | 'remove') {
     if (signal.aborted) return
-    if (!store) {
-      early.push([action, op])
-      return
-    }
+    if (!store) early.push([action, op])
+    else record(store, action, op)
+  }
+
+  /** Puts one write in the local database (and, while the replica runs, in Redux). */
+  function record(local: LocalStore, action: UnknownAction & { payload: unknown }, op: 'save' | 'remove') {
     const payload = action.payload as { collection?: unknown; key?: unknown; row?: Record<string, unknown> }
     // The action's own id for this write (save and remove make one), if it has a usable one.
     const asked = (action as { meta?: { writeId?: unknown } }).meta?.writeId
     const writeId = typeof asked === 'string' && asked.length > 0 && asked.length <= 128 ? asked : undefined
     try {
       if (!config.transport) throw new ReplicaError('no_push_transport', 'Writes need a push transport: createReplica({ push: httpPushTransport({ url }) })')
-      const write = toLocalWrite(op, payload, config.collections, store.writes.visible)
-      const { entry, cancelled, change, pending } = store.writes.write(write, writeId)
+      const write = toLocalWrite(op, payload, config.collections, local.writes.visible)
+      const { entry, cancelled, change, pending } = local.writes.write(write, writeId)
       dispatch(actions.writeQueued({ ...(entry ? { id: entry.id } : {}), ...(writeId ? { writeId } : {}), ...(cancelled ? { cancelled } : {}), change, pending }))
       idle.ring('subscribe')
     } catch (error) {
@@ -192,11 +194,16 @@ export function createWriteEngine(config: WriteEngineConfig): WriteEngine {
 
   const loop = config.localStore.then(
     async (local) => {
-      if (signal.aborted) return
+      // Writes accepted before the database opened are recorded even when the replica closed
+      // meanwhile: close() saves them (its save comes after this), and the next start pushes them.
+      if (signal.aborted) {
+        for (const [action, op] of early.splice(0)) record(local, action, op)
+        return
+      }
       store = local
       const pending = local.writes.pendingCounts()
       if (pending.length > 0) dispatch(actions.hydrateWrites({ pending }))
-      for (const [action, op] of early.splice(0)) submit(action, op)
+      for (const [action, op] of early.splice(0)) record(local, action, op)
       if (!config.transport) return
       await run(local, config.transport).catch((error: unknown) => {
         if (signal.aborted) return
