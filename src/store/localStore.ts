@@ -40,7 +40,13 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
     tombstones: openCollection<TombstoneDoc>(loki, TOMBSTONES, 'id'),
   }))
   const { rows, subscriptions } = handles
-  const tombstonesOf = (name: string): TombstoneMemory => tombstoneMemory(handles.tombstones, name)
+  // One memory per collection, made once: a page asks for it per row.
+  const memories = new Map<string, TombstoneMemory>()
+  const tombstonesOf = (name: string): TombstoneMemory => {
+    let memory = memories.get(name)
+    if (!memory) memories.set(name, (memory = tombstoneMemory(handles.tombstones, name)))
+    return memory
+  }
 
   const collectionOf = (name: string): Collection<StoredRow> => {
     const collection = rows.get(name)
