@@ -26,6 +26,11 @@ export interface StoredRow {
 /** The last change of each key wins, in the order of its last appearance. */
 export function lastChangePerKey(changes: Change[]): Iterable<Change> {
   if (changes.length < 2) return changes
+  // A page almost never names a key twice: one set operation per change finds out, and the page
+  // is then used as it is.
+  const keys = new Set<string>()
+  for (const change of changes) keys.add(String(change.key))
+  if (keys.size === changes.length) return changes
   const byKey = new Map<string, Change>()
   for (const change of changes) {
     const k = String(change.key)
