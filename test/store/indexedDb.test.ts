@@ -112,9 +112,13 @@ describe('IndexedDB persistence (fake-indexeddb)', () => {
     expect((await readDocs(reopened.setAside?.movedTo as string)).get('note')).toMatchObject([{ r: { body: 'kept' } }])
   })
 
-  it('a database in the layout before per-document records (LokiJS chunks) opens with its rows, cursor and pending writes, and is rewritten at its first save', async () => {
-    await writeLegacy('legacy', legacyFile(FORMAT_VERSION))
-    const store = await openLocalStore({ persistence: indexedDbPersistence('legacy'), collections })
+  it.each([
+    ['LokiJS\'s chunks of 100 (schema version 1)', writeLegacy, 'LokiIncrementalData'],
+    ['one record per document (schema version 2)', writePerDocument, 'docs'],
+  ] as const)('a database in an earlier layout, %s, opens with its rows, cursor and pending writes, and is rewritten at its first save', async (_label, write, oldStore) => {
+    const name = `layout-${oldStore}`
+    await write(name, legacyFile(FORMAT_VERSION))
+    const store = await openLocalStore({ persistence: indexedDbPersistence(name), collections })
     expect(store.setAside).toBeUndefined()
     expect(store.readAll('note')).toEqual([{ id: 1, project_id: 1, body: 'kept' }, { id: 2, project_id: 1, body: 'written offline' }])
     expect(store.subscription(subscription.key)?.checkpoint).toBe('legacy-cursor')
@@ -122,29 +126,11 @@ describe('IndexedDB persistence (fake-indexeddb)', () => {
     store.applyPage({ subscription, changes: [row(3, 'new')], checkpoint: 'after' })
     await store.close()
 
-    expect(await storedRecords('legacy', 'LokiIncrementalData')).toBe(0)
-    expect((await readDocs('legacy')).get('_replica_outbox')).toMatchObject([{ id: 'm1' }])
-    const reopened = await openLocalStore({ persistence: indexedDbPersistence('legacy'), collections })
-    expect(reopened.readAll('note').map((r) => r.id)).toEqual([1, 3, 2])
-    expect(reopened.subscription(subscription.key)?.checkpoint).toBe('after')
-    await reopened.close()
-  })
-
-  it('a database in the per-document layout (schema version 2) opens with its rows, cursor and pending writes, and is rewritten at its first save', async () => {
-    await writePerDocument('per-document', legacyFile(FORMAT_VERSION))
-    const store = await openLocalStore({ persistence: indexedDbPersistence('per-document'), collections })
-    expect(store.setAside).toBeUndefined()
-    expect(store.readAll('note')).toEqual([{ id: 1, project_id: 1, body: 'kept' }, { id: 2, project_id: 1, body: 'written offline' }])
-    expect(store.subscription(subscription.key)?.checkpoint).toBe('legacy-cursor')
-    expect(store.writes.entries()).toMatchObject([{ id: 'm1', key: 2 }])
-    store.applyPage({ subscription, changes: [row(3, 'new')], checkpoint: 'after' })
-    await store.close()
-
-    // Written whole as snapshot chunks, in the same transaction that cleared the old records.
-    expect(await storedRecords('per-document', 'docs')).toBe(0)
-    expect(await storedRecords('per-document', 'log')).toBe(0)
-    expect((await readDocs('per-document')).get('_replica_outbox')).toMatchObject([{ id: 'm1' }])
-    const reopened = await openLocalStore({ persistence: indexedDbPersistence('per-document'), collections })
+    // Written whole as snapshot chunks, in the transaction that cleared the old layout.
+    expect(await storedRecords(name, oldStore)).toBe(0)
+    expect(await storedRecords(name, 'log')).toBe(0)
+    expect((await readDocs(name)).get('_replica_outbox')).toMatchObject([{ id: 'm1' }])
+    const reopened = await openLocalStore({ persistence: indexedDbPersistence(name), collections })
     expect(reopened.readAll('note').map((r) => r.id)).toEqual([1, 3, 2])
     expect(reopened.subscription(subscription.key)?.checkpoint).toBe('after')
     await reopened.close()
