@@ -31,7 +31,9 @@ export function checkChunk(value: unknown): StoredDoc[] {
 /** `docs` (in `$loki` order) with `changes` applied, still in `$loki` order. */
 export function mergeChanges(docs: StoredDoc[], changes: Changes): StoredDoc[] {
   if (changes.size === 0) return docs
-  const ids = [...changes.keys()].sort((a, b) => a - b)
+  const ids = [...changes.keys()]
+  // Often already in order (ids are given out rising: a sync's new documents); sorting is then skipped.
+  if (ids.some((id, i) => i > 0 && id < (ids[i - 1] as number))) ids.sort((a, b) => a - b)
   const merged: StoredDoc[] = []
   let at = 0
   for (const id of ids) {

@@ -5,6 +5,7 @@ import type { IndexedDbLogSizes } from '../../src'
 import type { ChangeSet, CollectionChanges, StorageConnection, StoredDoc } from '../../src/store/persistence'
 import { openLocalStore } from '../../src/store/localStore'
 import type { Change } from '../../src/core/pullWire'
+import { splitIntoRecords } from '../../src/store/idbWrite'
 import { storedRecords } from '../fixtures/idbDatabase'
 
 /**
@@ -72,6 +73,20 @@ const page = (from: number, to: number): Change[] =>
   Array.from({ length: to - from + 1 }, (_, i) => ({ key: from + i, version: from + i, deleted: false, row: { id: from + i, project_id: 1, body: `Note ${from + i}` } }))
 
 describe('IndexedDB log: saves', () => {
+  it('cuts a change set into records of at most 1,000 documents and removals, every part keeping its collection and maxId', () => {
+    const changes: CollectionChanges[] = [
+      { name: 'a', maxId: 2_100, put: docs(1, 1_500), removed: [1_501, 1_502] },
+      { name: 'b', maxId: 9, put: [], removed: Array.from({ length: 999 }, (_, i) => i + 1) },
+      { name: 'c', maxId: 3, put: docs(1, 3), removed: [] },
+    ]
+    const records = splitIntoRecords(changes)
+    const sizes = records.map((record) => record.collections.map((c) => `${c.name}:${c.put.length}+${c.removed.length}@${c.maxId}`))
+    expect(sizes).toEqual([['a:1000+0@2100'], ['a:500+2@2100', 'b:0+498@9'], ['b:0+501@9', 'c:3+0@3']])
+    // Nothing lost, nothing repeated, in order.
+    expect(records.flatMap((r) => r.collections.filter((c) => c.name === 'a').flatMap((c) => c.put.map((doc) => doc.$loki)))).toEqual(docs(1, 1_500).map((doc) => doc.$loki))
+    expect(records.flatMap((r) => r.collections.filter((c) => c.name === 'b').flatMap((c) => c.removed))).toEqual(changes[1]!.removed)
+  })
+
   it('a page of 2,500 rows is saved as three log records with its cursor, in one transaction', async () => {
     const store = await openLocalStore({ persistence: indexedDbPersistence('page-records', { compactWhen: () => false }), collections, saveInterval: 60_000 })
     await store.flush()
