@@ -68,7 +68,7 @@ async function measure({ task, n, storage, file }: Args): Promise<Result> {
     }
     const { indexedDbPersistence } = await import('../src')
     let docs = 0
-    const inner = storage === 'file' ? filePersistence(file, { compactWhen: () => false }) : storage === 'idb' ? indexedDbPersistence(`one-row-${n}`) : memoryPersistence()
+    const inner = storage === 'file' ? filePersistence(file, { compactWhen: () => false }) : storage === 'idb' ? indexedDbPersistence(`one-row-${n}`, { compactWhen: () => false }) : memoryPersistence()
     const counted: Persistence = {
       name: inner.name,
       connect: async () => {

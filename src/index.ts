@@ -18,7 +18,7 @@ export type {
 export { filePersistence } from './store/filePersistence'
 export type { FilePersistenceOptions, LogSizes } from './store/filePersistence'
 export { indexedDbPersistence } from './store/indexedDbPersistence'
-export type { IndexedDbPersistenceOptions } from './store/indexedDbPersistence'
+export type { IndexedDbLogSizes, IndexedDbPersistenceOptions } from './store/indexedDbPersistence'
 export type { LockManagerLike, StorageRole } from './store/webLock'
 export { FORMAT_VERSION } from './store/format'
 export type { ReplicaHandle } from './engines/sync/engine'

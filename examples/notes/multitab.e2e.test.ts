@@ -45,15 +45,25 @@ async function snapshot(page: Page): Promise<{ redux: Snapshot; disk: { ids: str
       req.onsuccess = () => resolve(req.result)
       req.onerror = () => reject(req.error)
     })
-    // One record per document, keyed [collection, $loki] (docs/persistence.md).
-    const store = db.transaction('docs', 'readonly').objectStore('docs')
+    // Snapshot chunks keyed [collection, n], then the log's change sets in key order (docs/persistence.md).
+    const tx = db.transaction(['chunks', 'log'], 'readonly')
     const all = <T,>(req: IDBRequest<T>) => new Promise<T>((resolve, reject) => {
       req.onsuccess = () => resolve(req.result)
       req.onerror = () => reject(req.error)
     })
-    const [keys, values] = await Promise.all([all(store.getAllKeys()), all(store.getAll())])
+    type Doc = Record<string, unknown> & { $loki: number }
+    const [chunkKeys, chunks, records] = await Promise.all([all(tx.objectStore('chunks').getAllKeys()), all(tx.objectStore('chunks').getAll()), all(tx.objectStore('log').getAll())])
     db.close()
-    const docs = (name: string) => values.filter((_, i) => (keys[i] as [string, number])[0] === name) as Array<Record<string, unknown>>
+    const byId = new Map<string, Map<number, Doc>>()
+    const table = (name: string) => byId.get(name) ?? byId.set(name, new Map()).get(name)!
+    chunkKeys.forEach((key, i) => (chunks[i] as Doc[]).forEach((doc) => table((key as [string, number])[0]).set(doc.$loki, doc)))
+    for (const record of records as Array<{ collections: Array<{ name: string; put: Doc[]; removed: number[] }> }>) {
+      for (const { name, put, removed } of record.collections) {
+        put.forEach((doc) => table(name).set(doc.$loki, doc))
+        removed.forEach((id) => table(name).delete(id))
+      }
+    }
+    const docs = (name: string) => [...table(name).values()] as Array<Record<string, unknown>>
     const rows = new Map(docs('note').map((doc) => [String(doc.k), doc.r as { project_id: number }]))
     const outbox = docs('_replica_outbox').sort((a, b) => (a.seq as number) - (b.seq as number))
     for (const entry of outbox) {

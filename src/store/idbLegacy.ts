@@ -5,7 +5,7 @@ import { UnreadableDatabase } from './idbRequests'
  * The IndexedDB layout before per-document records: LokiJS's incremental adapter kept the
  * database in the object store `LokiIncrementalData` as JSON chunks of 100 documents
  * (`<collection>.chunk.<n>`), a metadata chunk per collection and one `loki` chunk listing them.
- * A database still in that layout is read once, and its first save rewrites it per document.
+ * A database still in that layout is read once, and its first save rewrites it (idbSchema.ts).
  */
 export const LEGACY_STORE = 'LokiIncrementalData'
 

@@ -2,21 +2,23 @@ import { copyChanges } from './changeSet'
 import type { ChangeSet } from './changeSet'
 import type { Loaded, Persistence, StorageConnection } from './persistence'
 import { setAsideName } from './persistence'
-import { openDocs, readDocs, storesToWrite, writeChanges } from './idbDocs'
-import { committed, UnreadableDatabase } from './idbRequests'
+import { compactPastHalf, createCompactor } from './idbCompaction'
+import type { LogSizes } from './idbCompaction'
+import { readDatabase } from './idbLoad'
+import { UnreadableDatabase } from './idbRequests'
+import { allStores, LOG, openReplicaDb } from './idbSchema'
+import { writeChanges } from './idbWrite'
 import { moveIndexedDb } from './idbCopy'
 import { acquireWriterLock, browserLocks } from './webLock'
 import type { LockManagerLike } from './webLock'
 
-/** Writes a change set in one transaction, or none of it. */
-function write(tx: IDBTransaction, changes: ChangeSet): void {
-  try {
-    writeChanges(tx, changes)
-  } catch (error) {
-    tx.abort()
-    throw error
-  }
-}
+export type { LogSizes as IndexedDbLogSizes } from './idbCompaction'
+
+/** The stores a save writes: the log, or every store for a full save (it clears them all). */
+const storesFor = (db: IDBDatabase, full: boolean): string[] => (full ? allStores(db) : [LOG])
+
+/** Documents in a full change set: the snapshot it writes. */
+const docsIn = (changes: ChangeSet): number => changes.collections.reduce((sum, c) => sum + c.put.length, 0)
 
 /** Options of {@link indexedDbPersistence}. */
 export interface IndexedDbPersistenceOptions {
@@ -25,25 +27,34 @@ export interface IndexedDbPersistenceOptions {
    * none (old browsers, Node), every connection writes, as if it were alone. Tests pass a fake.
    */
   locks?: LockManagerLike
+  /**
+   * When to compact the log into the snapshot: asked after each save while no compaction runs,
+   * with the documents in the snapshot, and the documents and records in the log. Default: once
+   * the log holds more documents than half the snapshot (and 5,000), or more than 1,000 records.
+   * @example indexedDbPersistence('my-app', { compactWhen: ({ logRecords }) => logRecords > 100 })
+   */
+  compactWhen?(sizes: LogSizes): boolean
 }
 
 /**
- * Keeps the database in IndexedDB (browsers), one record per document: a save is one transaction
- * that puts the documents changed since the last save and deletes the removed ones, so it costs
- * what changed, and holds a page's rows with its cursor or neither. Loading reads the documents
- * in many small requests, so no single task holds the main thread for the whole database.
- * A database in the layout of earlier versions (LokiJS's chunks of 100) is read and rewritten at
- * the first save.
+ * Keeps the database in IndexedDB (browsers) as a log over a chunked snapshot (schema version 3,
+ * docs/persistence.md). A save is one transaction that appends what changed since the last save
+ * as log records of at most 1,000 documents each, so it costs what changed and holds a page's rows
+ * with its cursor or neither; a large save clones one record per task, not all of them at once.
+ * In idle time the leader folds the oldest records into snapshot chunks of 1,000 ids, one small
+ * transaction at a time. Loading reads the chunks and the log in many short requests and replays
+ * the log over the chunks. A database in the layout of earlier versions (one record per
+ * document, or LokiJS's chunks of 100) is read and rewritten at the first save.
  *
  * One writer per origin: the tab holding the Web Lock `redux-replica:<name>` is the leader and
- * saves; other tabs load the database read-only, sync in memory, never save, and the first of them
- * in line takes over (with a full save) when the leader's tab goes away. See docs/persistence.md.
+ * saves (and compacts); other tabs load the database read-only, sync in memory, never save, and
+ * the first of them in line takes over (with a full save) when the leader's tab goes away.
  *
  * @example
  * createReplica({ collections, transport, persistence: indexedDbPersistence('my-app') })
  *
- * Long (about 90 lines) because it is a factory: the connection it returns is short methods over
- * one shared database handle, lock and role, which must stay in one closure.
+ * Long (about 100 lines) because it is a factory: the connection it returns is short methods over
+ * one shared database handle, lock, role and compactor, which must stay in one closure.
  */
 export function indexedDbPersistence(name: string, options: IndexedDbPersistenceOptions = {}): Persistence {
   return {
@@ -52,7 +63,7 @@ export function indexedDbPersistence(name: string, options: IndexedDbPersistence
       let db: IDBDatabase | undefined
       const opened = async (): Promise<IDBDatabase> => {
         if (db) return db
-        const fresh = await openDocs(name)
+        const fresh = await openReplicaDb(name)
         // Another connection wants to delete or upgrade it, or the browser closed it: let go.
         fresh.onversionchange = () => db === fresh && release()
         fresh.onclose = () => db === fresh && release()
@@ -64,9 +75,10 @@ export function indexedDbPersistence(name: string, options: IndexedDbPersistence
       }
       const read = async (): Promise<Loaded> => {
         try {
-          const { stored, legacy } = await readDocs(await opened())
-          // The old layout is rewritten whole by the first save.
+          const { stored, legacy, sizes } = await readDatabase(await opened())
+          // An earlier layout is rewritten whole by the first save.
           if (legacy) rewrite = true
+          compactor.loaded(sizes)
           return stored ? { kind: 'found', value: stored } : { kind: 'none' }
         } catch (error) {
           if (error instanceof UnreadableDatabase) return { kind: 'unreadable', error }
@@ -75,6 +87,8 @@ export function indexedDbPersistence(name: string, options: IndexedDbPersistence
       }
       // The next save replaces everything: after reading the old layout, and at a takeover.
       let rewrite = false
+      // Runs only after saves, so only in the leader.
+      const compactor = createCompactor(() => db, options.compactWhen ?? compactPastHalf)
       const locks = options.locks ?? browserLocks()
       // A lock manager that refuses (an opaque origin) leaves the single-writer behaviour of old.
       const lock = locks ? await acquireWriterLock(locks, `redux-replica:${name}`).catch(() => undefined) : undefined
@@ -121,22 +135,22 @@ export function indexedDbPersistence(name: string, options: IndexedDbPersistence
           const full = rewrite
           let tx: IDBTransaction | undefined
           try {
-            tx = db?.transaction(storesToWrite(db), 'readwrite')
+            tx = db?.transaction(storesFor(db, full), 'readwrite')
           } catch {
             // Closed under us (the browser may close a connection): opened again below.
             release()
           }
-          const changes = take(full)
-          if (tx) {
-            // IndexedDB copies each document as it is put: the save holds them as they are now.
-            write(tx, changes)
-          } else {
+          let changes = take(full)
+          if (!tx) {
             // Not open: keep copies of the changes while it opens.
-            const copies = copyChanges(changes)
+            changes = copyChanges(changes)
             const open = await opened()
-            write((tx = open.transaction(storesToWrite(open), 'readwrite')), copies)
+            tx = open.transaction(storesFor(open, full), 'readwrite')
           }
-          await committed(tx)
+          // IndexedDB clones what is put at once; writeChanges copies what it puts later.
+          const { written, done } = writeChanges(tx, changes)
+          await done
+          compactor.saved(written, full ? { snapshotDocs: docsIn(changes) } : undefined)
           if (full) rewrite = false
         },
         async setAside(reason) {
@@ -149,10 +163,12 @@ export function indexedDbPersistence(name: string, options: IndexedDbPersistence
           }
           release()
           await moveIndexedDb(name, aside)
+          compactor.loaded({ snapshotDocs: 0, logDocs: 0, logRecords: 0 })
           return aside
         },
         close: async () => {
           closed = true
+          compactor.stop()
           release()
           lock?.release()
         },

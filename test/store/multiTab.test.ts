@@ -7,7 +7,7 @@ import type { LocalStore } from '../../src/store/localStore'
 import type { Change } from '../../src/core/pullWire'
 import type { LocalWriteOutcome } from '../../src/store/outboxStore'
 import { acquireWriterLock } from '../../src/store/webLock'
-import { rewriteDocs } from '../fixtures/idbDatabase'
+import { rewriteDocs, storedRecords } from '../fixtures/idbDatabase'
 import { loopbackServer } from '../fixtures/loopbackServer'
 import type { LoopbackServer } from '../fixtures/loopbackServer'
 import { waitFor } from '../fixtures/store'
@@ -113,13 +113,14 @@ describe('acquireWriterLock', () => {
 describe('one writer per database (fake navigator.locks, fake-indexeddb)', () => {
   it('a follower never saves; when the leader closes it takes over with a full save of its memory and adopts the leader\'s pending writes', async () => {
     const locks = fakeLocks()
-    const persistence = indexedDbPersistence('two-tabs', { locks })
+    // The leader never compacts here; the follower would at once, if it wrote at all.
+    const persistence = indexedDbPersistence('two-tabs', { locks, compactWhen: () => false })
     const leader = await openLocalStore({ persistence, collections, saveInterval: 60_000 })
     leader.applyPage({ subscription, changes: page(1, 300), checkpoint: 'c300' })
     await leader.flush()
 
     const adopted: LocalWriteOutcome[][] = []
-    const follower = await openLocalStore({ persistence: indexedDbPersistence('two-tabs', { locks }), collections, saveInterval: 60_000, onLeader: (a) => adopted.push(a) })
+    const follower = await openLocalStore({ persistence: indexedDbPersistence('two-tabs', { locks, compactWhen: () => true }), collections, saveInterval: 60_000, onLeader: (a) => adopted.push(a) })
     expect([leader.role, follower.role]).toEqual(['leader', 'follower'])
     expect(follower.readAll('note')).toHaveLength(300)
 
@@ -134,6 +135,10 @@ describe('one writer per database (fake navigator.locks, fake-indexeddb)', () =>
     await follower.flush()
     const before = await onDisk('two-tabs')
     expect(before).toEqual(inMemory(leader))
+    const logged = await storedRecords('two-tabs', 'log')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(logged).toBeGreaterThan(1)
+    expect(await storedRecords('two-tabs', 'log')).toBe(logged)
 
     await leader.close()
     await waitUntil(() => follower.role === 'leader')
