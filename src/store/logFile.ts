@@ -2,7 +2,8 @@ import type { FileHandle } from 'node:fs/promises'
 import type { ChangeSet, StoredCollection, TakeChanges } from './changeSet'
 import { DOCS_PER_RECORD, startCompaction } from './logCompaction'
 import type { CompactionJob, RunningCompaction } from './logCompaction'
-import { crc32Fallback, encodeRecord, logMagic, readLog, snapshotRecords } from './logRecords'
+import { prepareRecords } from './logEncode'
+import { crc32Fallback, logMagic, readLog, snapshotRecords } from './logRecords'
 import type { Crc } from './logRecords'
 import { createStaleness } from './logStaleness'
 import type { Staleness } from './logStaleness'
@@ -212,13 +213,15 @@ export async function openLogFile({ path, fsync, compactWhen }: LogFileOptions):
     save(take) {
       if (closed) return Promise.reject(new Error('the log file is closed'))
       const full = rewrite
-      // Serialized now, synchronously: the save holds the database as it is at this call.
+      // Taken now, synchronously: the save holds the database as it is at this call (encoded now,
+      // or copied now and encoded in slices in the queue: logEncode.ts).
       const changes = take(full)
-      const records = full ? asSnapshot(changes).map((record) => encodeRecord(record, crc)) : [encodeRecord(changes, crc)]
+      const records = prepareRecords(changes, (taken) => (full ? asSnapshot(taken) : [taken]), crc, yieldToEventLoop)
       const counted = staleness.tally(changes)
       return inQueue(async () => {
-        if (full) await writeNewFile(records)
-        else await append(records[0] as Buffer)
+        const encoded = await records()
+        if (full) await writeNewFile(encoded)
+        else await append(encoded[0] as Buffer)
         counted()
         rewrite = false
         maybeCompact()
@@ -248,6 +251,9 @@ export async function openLogFile({ path, fsync, compactWhen }: LogFileOptions):
     },
   }
 }
+
+/** Lets other work run (Node: after pending I/O callbacks). */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 /** A full change set as snapshot records (records of a bounded size, whatever the database's). */
 function asSnapshot(changes: ChangeSet) {

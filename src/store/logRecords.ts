@@ -46,7 +46,11 @@ export function crc32Fallback(bytes: Uint8Array): number {
 
 /** One record, framed. */
 export function encodeRecord(record: LogRecord, crc: Crc): Buffer {
-  const payload = JSON.stringify(record)
+  return framePayload(JSON.stringify(record), crc)
+}
+
+/** A record's JSON payload, framed: its length, its checksum, its bytes. */
+export function framePayload(payload: string, crc: Crc): Buffer {
   const length = Buffer.byteLength(payload)
   const framed = Buffer.allocUnsafe(8 + length)
   framed.write(payload, 8, 'utf8')

@@ -6,6 +6,7 @@ import { filePersistence, FORMAT_VERSION } from '../../src'
 import type { FilePersistenceOptions } from '../../src'
 import type { Change } from '../../src/core/pullWire'
 import { openLocalStore } from '../../src/store/localStore'
+import { DOCS_PER_SLICE, stringifyInSlices } from '../../src/store/logEncode'
 import { legacyFile } from '../fixtures/legacyDatabase'
 import { MAGIC, readRecords, replayLog } from '../fixtures/logFile'
 import { tempDir } from './harness'
@@ -35,6 +36,17 @@ async function until(holds: () => boolean): Promise<void> {
   }
 }
 
+describe('encoding a record in slices', () => {
+  it('is JSON.stringify of the record, yielding once per slice of documents', async () => {
+    const docs = Array.from({ length: 2 * DOCS_PER_SLICE + 1 }, (_, i) => ({ $loki: i + 1, k: String(i + 1), r: { id: i + 1, body: `"quoted" \u2028 ${i}` } }))
+    const record = { full: true, parts: 3, collections: [{ name: 'a"b', maxId: docs.length, put: docs, removed: [7] }, { name: 'empty', maxId: 0, put: [], removed: [] }] }
+    let yields = 0
+    const text = await stringifyInSlices(record, async () => void yields++)
+    expect(text).toBe(JSON.stringify(record))
+    expect(yields).toBe(3)
+  })
+})
+
 describe('file persistence: the log', () => {
   it('appends one record per save, holding exactly what changed: a page\'s rows with its cursor', async () => {
     const store = await open(never)
@@ -53,6 +65,31 @@ describe('file persistence: the log', () => {
     const note = second?.collections.find((c) => c.name === 'note')
     expect(note?.put.map((doc) => (doc.r as { id: number }).id)).toEqual(Array.from({ length: 10 }, (_, i) => 301 + i))
     expect(second?.collections.find((c) => c.name === '_replica_subscriptions')?.put).toMatchObject([{ checkpoint: 'c310', received: 310 }])
+  })
+
+  it('a large save, encoded later in slices, is one record holding the rows as they were at save()', async () => {
+    const store = await open(never)
+    store.applyPage({ subscription, changes: rows(1, 10), checkpoint: 'c10' })
+    await store.flush()
+    store.applyPage({ subscription, changes: rows(11, 12_000), checkpoint: 'c12000' })
+    const saved = store.flush()
+    // Changed after the save began: the next save's, not this one's.
+    store.applyPage({ subscription, changes: [{ key: 11, version: 20_000, deleted: false, row: { id: 11, project_id: 1, body: 'Changed 11' } }], checkpoint: 'c12001' })
+    await saved
+    await store.close()
+
+    const { records } = readRecords(path)
+    const [head] = records
+    const big = records[(head?.parts as number)]
+    const notes = big?.collections.find((c) => c.name === 'note')
+    expect(notes?.put).toHaveLength(11_990)
+    expect(notes?.put[0]?.r).toEqual({ id: 11, project_id: 1, body: 'Note 11' })
+    expect(big?.collections.find((c) => c.name === '_replica_subscriptions')?.put).toMatchObject([{ checkpoint: 'c12000' }])
+    expect(replayLog(path).get('note')?.get(11)?.r).toEqual({ id: 11, project_id: 1, body: 'Changed 11' })
+    const reopened = await open(never)
+    expect(reopened.readAll('note')).toHaveLength(12_000)
+    expect(reopened.subscription(subscription.key)?.checkpoint).toBe('c12001')
+    await reopened.close()
   })
 
   it.each([
