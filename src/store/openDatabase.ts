@@ -1,7 +1,7 @@
 import Loki from 'lokijs'
 import { ReplicaError } from '../core/errors'
-import { changeTrackingAdapter, loadStored } from './changeSet'
-import { yieldToEventLoop } from '../core/yieldToEventLoop'
+import { changeTrackingAdapter, checkStoredSteps, loadStored } from './changeSet'
+import { runInSlices, yieldToEventLoop } from '../core/yieldToEventLoop'
 import { describeFormatProblem, FORMAT_VERSION, META } from './format'
 import type { MetaDoc } from './format'
 import type { Persistence, SetAsideReason, StorageConnection } from './persistence'
@@ -56,6 +56,9 @@ export async function openDatabase<Handles>(persistence: Persistence, prepare: (
   } else {
     const db = loki()
     try {
+      // Not in the task that ends the read (the log replayed there): in slices after it.
+      await yieldToEventLoop()
+      await runInSlices(checkStoredSteps(loaded.value))
       loadStored(db, loaded.value)
       const format = describeFormatProblem(db.getCollection<MetaDoc>(META))
       if (!format) {
