@@ -6,7 +6,7 @@ import type { LocalStore, LocalStoreOptions } from '../store/localStore'
 import type { LocalWriteOutcome } from '../store/outboxStore'
 import type { ReplicaActions } from '../state/actions'
 import { entityStateSteps } from '../state/entityState'
-import { runInSlices, yieldToEventLoop } from '../core/yieldToEventLoop'
+import { ROWS_WORTH_YIELDING, runInSlices, yieldToEventLoop } from '../core/yieldToEventLoop'
 import type { Key } from '../core/protocol'
 import type { Row } from '../core/pullWire'
 
@@ -55,7 +55,7 @@ export async function openAndHydrate(options: Omit<LocalStoreOptions, 'onSaved' 
     // between them (100,000 rows: ~170 ms in one task otherwise), then replaced in one action: its
     // rows show all at once. Nothing else changes the store or the collection meanwhile: the
     // store is handed to sync and writes only when this resolves, and a lead taken waits above.
-    await yieldToEventLoop()
+    if (store.rowCount(collection) >= ROWS_WORTH_YIELDING) await yieldToEventLoop()
     const rows = store.readAll(collection)
     const keyOf = (row: Row) => row[primaryKey] as Key
     dispatch(actions.hydrateCollection({ collection, state: await runInSlices(entityStateSteps(rows, keyOf)) }))

@@ -144,6 +144,12 @@ export function* checkStoredSteps(stored: StoredDatabase): Generator<void, void>
   }
 }
 
+/** Documents a stored database holds (0 if it is not shaped like one: the check says why). */
+export function storedDocCount(stored: StoredDatabase): number {
+  const collections: unknown = stored?.collections
+  return Array.isArray(collections) ? collections.reduce((sum: number, c: { data?: unknown }) => sum + (Array.isArray(c?.data) ? c.data.length : 0), 0) : 0
+}
+
 /** Fills a fresh Loki database with a stored one that passed {@link checkStoredSteps}. */
 export function loadStored(db: Loki, stored: StoredDatabase): void {
   // Loki's own loader, given what it needs to restore each collection as the local store made it.

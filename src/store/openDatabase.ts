@@ -1,7 +1,7 @@
 import Loki from 'lokijs'
 import { ReplicaError } from '../core/errors'
-import { changeTrackingAdapter, checkStoredSteps, loadStored } from './changeSet'
-import { runInSlices, yieldToEventLoop } from '../core/yieldToEventLoop'
+import { changeTrackingAdapter, checkStoredSteps, loadStored, storedDocCount } from './changeSet'
+import { ROWS_WORTH_YIELDING, runInSlices, yieldToEventLoop } from '../core/yieldToEventLoop'
 import { describeFormatProblem, FORMAT_VERSION, META } from './format'
 import type { MetaDoc } from './format'
 import type { Persistence, SetAsideReason, StorageConnection } from './persistence'
@@ -57,13 +57,14 @@ export async function openDatabase<Handles>(persistence: Persistence, prepare: (
     const db = loki()
     try {
       // Not in the task that ends the read (the log replayed there): in slices after it.
-      await yieldToEventLoop()
+      const large = storedDocCount(loaded.value) >= ROWS_WORTH_YIELDING
+      if (large) await yieldToEventLoop()
       await runInSlices(checkStoredSteps(loaded.value))
       loadStored(db, loaded.value)
       const format = describeFormatProblem(db.getCollection<MetaDoc>(META))
       if (!format) {
         // Loading and indexing are ~15 ms each per 100,000 rows: two tasks, not one long one.
-        await yieldToEventLoop()
+        if (large) await yieldToEventLoop()
         return { db, connection, handles: prepare(db) }
       }
       problem = { reason: format.reason, error: new Error(format.message) }
