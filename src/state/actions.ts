@@ -3,6 +3,7 @@ import { randomId } from '../core/ids'
 import type { SubscribeOptions } from '../core/scope'
 import type { Row } from '../core/pullWire'
 import type { RemovePayload, SavePayload } from '../core/writeTypes'
+import type { EntityState } from './entityState'
 import { buildHydrationSlice, buildStorageSlice } from './lifecycleSlices'
 import { buildSubscriptionsSlice } from './subscriptionsSlice'
 import { buildWritesSlice } from './writesSlice'
@@ -71,8 +72,13 @@ export function buildActions(reducerPath: string) {
     dismissRejectedWrite,
   }
   const internalActions = {
-    /** Stored rows of one collection, loaded at start. */
-    hydrateCollection: createAction<{ collection: string; rows: Row[] }>(type('hydrateCollection')),
+    /**
+     * Stored rows of one collection, loaded at start: the collection's state is replaced by them.
+     * Either the rows (the reducer builds the state: one task, O(rows)) or the state already built
+     * from them in slices off the reducer (redux/hydrate.ts does that, so that hydrating 100,000
+     * rows holds the thread for no long task; the reducer then only takes it).
+     */
+    hydrateCollection: createAction<{ collection: string } & ({ rows: Row[] } | { state: EntityState<Row> })>(type('hydrateCollection')),
     ...slices.hydration.actions,
     ...slices.subscriptions.actions,
     ...slices.storage.actions,

@@ -27,6 +27,7 @@ export function buildDevCheckOptions(reducerPath: string): ReplicaDevCheckOption
         // keys an eviction removed (all of a scope's, possibly 100,000: checked keys, plain data).
         'payload.upserted',
         'payload.rows',
+        'payload.state',
         'payload.removed',
         /^payload\.changes\.\d+\.upserted$/,
       ],
@@ -64,8 +65,10 @@ export function buildDevTools(reducerPath: string, primaryKeys: Record<string, s
   const actionSanitizer = (action: Action): Action => {
     if (!action.type.startsWith(prefix)) return action
     const payload = (action as Action & { payload?: unknown }).payload as Record<string, unknown> | undefined
-    if (!payload || (!Array.isArray(payload.upserted) && !Array.isArray(payload.rows) && !Array.isArray(payload.removed))) return action
+    const built = payload?.state as EntityState<unknown> | undefined
+    if (!payload || (!Array.isArray(payload.upserted) && !Array.isArray(payload.rows) && !Array.isArray(payload.removed) && !built)) return action
     const counted = { ...payload }
+    if (built) counted.state = `${built.total} rows`
     for (const field of ['upserted', 'removed', 'rows'] as const) {
       const value = payload[field]
       if (Array.isArray(value)) counted[field] = `${value.length} ${field === 'removed' ? 'keys' : 'rows'}`

@@ -216,19 +216,40 @@ function split<T>(shard: Shard<T>, g: number): Shard<T>[] {
  * size, instead of growing row by row.
  */
 export function entityStateFrom<T>(rows: readonly T[], keyOf: (row: T) => Key): EntityState<T> {
-  const keys = rows.map((row) => String(keyOf(row)))
+  const steps = entityStateSteps(rows, keyOf)
+  for (;;) {
+    const step = steps.next()
+    if (step.done) return step.value
+  }
+}
+
+/** Rows (or groups, in the last pass) between two pauses of {@link entityStateSteps}. */
+const ROWS_PER_STEP = 4096
+const GROUPS_PER_STEP = 128
+
+/**
+ * {@link entityStateFrom} as steps of a few thousand rows each (a millisecond or so): the caller
+ * may yield to the event loop between two `next()` calls (redux/hydrate.ts), so that
+ * building the state of 100,000 rows is never one long task. The rows must not change meanwhile.
+ */
+export function* entityStateSteps<T>(rows: readonly T[], keyOf: (row: T) => Key): Generator<void, EntityState<T>> {
+  const keys: string[] = []
   const hashes = new Uint32Array(rows.length)
   const slots = new Int32Array(rows.length)
   // starts[slot] .. starts[slot + 1]: where the slot's rows go in slot order.
   const starts = new Int32Array(GROUP_COUNT * SHARDS_PER_GROUP + 1)
   for (let i = 0; i < rows.length; i++) {
-    const hash = hashOf(keys[i] as string)
+    if (i % ROWS_PER_STEP === ROWS_PER_STEP - 1) yield
+    const key = String(keyOf(rows[i] as T))
+    const hash = hashOf(key)
     const slot = hash % (GROUP_COUNT * SHARDS_PER_GROUP)
+    keys.push(key)
     hashes[i] = hash
     slots[i] = slot
     starts[slot + 1] = (starts[slot + 1] as number) + 1
   }
   for (let slot = 1; slot < starts.length; slot++) starts[slot] = (starts[slot] as number) + (starts[slot - 1] as number)
+  yield
   const order = new Int32Array(rows.length)
   const next = starts.slice(0, -1)
   for (let i = 0; i < rows.length; i++) {
@@ -236,13 +257,17 @@ export function entityStateFrom<T>(rows: readonly T[], keyOf: (row: T) => Key): 
     order[next[slot] as number] = i
     next[slot] = (next[slot] as number) + 1
   }
+  yield
   const sortedKeys: string[] = []
   const sortedRows: T[] = []
-  for (const i of order) {
+  const sortedHashes = new Uint32Array(rows.length)
+  for (let at = 0; at < order.length; at++) {
+    if (at % ROWS_PER_STEP === ROWS_PER_STEP - 1) yield
+    const i = order[at] as number
     sortedKeys.push(keys[i] as string)
     sortedRows.push(rows[i] as T)
+    sortedHashes[at] = hashes[i] as number
   }
-  const sortedHashes = Uint32Array.from(order, (i) => hashes[i] as number)
   const shardOf = (from: number, to: number) => {
     if (from === to) return EMPTY_SHARD
     const shard = { keys: sortedKeys.slice(from, to), rows: sortedRows.slice(from, to) }
@@ -251,6 +276,7 @@ export function entityStateFrom<T>(rows: readonly T[], keyOf: (row: T) => Key): 
   const groups = emptyEntityState<T>().groups as ShardGroup<T>[]
   let total = 0
   for (let g = 0; g < GROUP_COUNT; g++) {
+    if (g % GROUPS_PER_STEP === GROUPS_PER_STEP - 1) yield
     const first = g * SHARDS_PER_GROUP
     const [from, to] = [starts[first] as number, starts[first + SHARDS_PER_GROUP] as number]
     if (from === to) continue

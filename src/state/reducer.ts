@@ -73,7 +73,8 @@ function buildCollectionReducer<T extends object>(actions: ReplicaActions, name:
       return applyEntityChanges(state, [], action.payload.removed, keyOf)
     }
     if (actions.hydrateCollection.match(action) && action.payload.collection === name) {
-      return entityStateFrom(action.payload.rows as unknown as T[], keyOf)
+      const { payload } = action
+      return 'state' in payload ? (payload.state as unknown as EntityState<T>) : entityStateFrom(payload.rows as unknown as T[], keyOf)
     }
     // Local writes (optimistic) and the server's answers to them.
     if (actions.writeQueued.match(action) && action.payload.change.collection === name) {

@@ -267,7 +267,7 @@ function asSnapshot(changes: ChangeSet) {
 function loadLegacy(bytes: Buffer): Loaded {
   try {
     const parsed = JSON.parse(bytes.toString('utf8')) as { collections?: unknown }
-    // Its shape is checked when it is loaded into LokiJS (loadStored), like any stored database.
+    // Its shape is checked when it is loaded into LokiJS (checkStoredSteps), like any stored database.
     const collections = Array.isArray(parsed?.collections) ? (parsed.collections as StoredCollection[]) : []
     return { kind: 'found', value: { collections: collections.map(({ name, maxId, data }) => ({ name, maxId: maxId ?? 0, data })) } }
   } catch (error) {

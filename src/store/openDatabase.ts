@@ -1,6 +1,7 @@
 import Loki from 'lokijs'
 import { ReplicaError } from '../core/errors'
-import { changeTrackingAdapter, loadStored } from './changeSet'
+import { changeTrackingAdapter, checkStoredSteps, loadStored, storedDocCount } from './changeSet'
+import { ROWS_WORTH_YIELDING, runInSlices, yieldToEventLoop } from '../core/yieldToEventLoop'
 import { describeFormatProblem, FORMAT_VERSION, META } from './format'
 import type { MetaDoc } from './format'
 import type { Persistence, SetAsideReason, StorageConnection } from './persistence'
@@ -55,9 +56,17 @@ export async function openDatabase<Handles>(persistence: Persistence, prepare: (
   } else {
     const db = loki()
     try {
+      // Not in the task that ends the read (the log replayed there): in slices after it.
+      const large = storedDocCount(loaded.value) >= ROWS_WORTH_YIELDING
+      if (large) await yieldToEventLoop()
+      await runInSlices(checkStoredSteps(loaded.value))
       loadStored(db, loaded.value)
       const format = describeFormatProblem(db.getCollection<MetaDoc>(META))
-      if (!format) return { db, connection, handles: prepare(db) }
+      if (!format) {
+        // Loading and indexing are ~15 ms each per 100,000 rows: two tasks, not one long one.
+        if (large) await yieldToEventLoop()
+        return { db, connection, handles: prepare(db) }
+      }
       problem = { reason: format.reason, error: new Error(format.message) }
     } catch (error) {
       problem = { reason: 'unreadable', error }

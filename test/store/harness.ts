@@ -21,7 +21,7 @@ export function notes(count: number, from = 1) {
 }
 
 /** Options of one run of the app; without `timers`, real time. */
-export interface AppOptions extends Pick<ReplicaOptions<{ note: CollectionConfig }, 'replica'>, 'keepUnusedDataFor' | 'timers' | 'now' | 'pollingInterval'> {
+export interface AppOptions extends Pick<ReplicaOptions<{ note: CollectionConfig }, 'replica'>, 'keepUnusedDataFor' | 'timers' | 'now' | 'pollingInterval' | 'push'> {
   saveInterval?: number
   pageSize?: number
   /** The note collection's `maxRows`. */
