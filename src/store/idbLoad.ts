@@ -1,7 +1,9 @@
 import type { StoredCollection, StoredDatabase, StoredDoc } from './changeSet'
 import { LEGACY_STORE, readLegacy } from './idbLegacy'
 import { hasPerDocument, readPerDocument } from './idbPerDocument'
-import { checkChunk, mergeChanges, replayRecords } from './idbReplay'
+import { ROWS_WORTH_YIELDING, runInSlices } from '../core/yieldToEventLoop'
+import { checkChunk, mergeChanges, mergeSteps, replayRecord } from './idbReplay'
+import type { Changes, Replayed } from './idbReplay'
 import { request } from './idbRequests'
 import { CHUNKS, chunkOf, COLLECTIONS, DOCS, LOG, oldStores } from './idbSchema'
 import type { LogSizes } from './idbCompaction'
@@ -40,32 +42,40 @@ export async function readDatabase(db: IDBDatabase): Promise<ReadDatabase> {
     request(collections.getAll()) as Promise<Array<{ maxId?: unknown }>>,
     request(tx.objectStore(LOG).getAllKeys()),
   ])
+  // Each answer is handled in the task that delivers it (answers come in the order asked), so no
+  // task holds more than a read's worth of documents: chunks are gathered, log records replayed.
   const chunks = tx.objectStore(CHUNKS)
   const snapshot = names.map((name, i) => {
     const maxId = metas[i]?.maxId
     const last = Number.isInteger(maxId) ? chunkOf(maxId as number) : 0
-    const reads: Promise<unknown[]>[] = []
+    const docs: StoredDoc[] = []
+    const reads: Promise<void>[] = []
     for (let from = 0; from <= last; from += CHUNKS_PER_READ) {
-      reads.push(request(chunks.getAll(IDBKeyRange.bound([name, from], [name, from + CHUNKS_PER_READ], false, true))))
+      const answer = request(chunks.getAll(IDBKeyRange.bound([name, from], [name, from + CHUNKS_PER_READ], false, true)))
+      reads.push(answer.then((found) => void found.forEach((chunk) => docs.push(...checkChunk(chunk)))))
     }
-    return { name, maxId: Number.isInteger(maxId) ? (maxId as number) : 0, reads: Promise.all(reads) }
+    const read = Promise.all(reads)
+    // Awaited below, after the log: a damaged chunk must not count as an unhandled rejection meanwhile.
+    read.catch(() => {})
+    return { name, maxId: Number.isInteger(maxId) ? (maxId as number) : 0, docs, read }
   })
-  const records = await Promise.all(keys.map((key) => request(tx.objectStore(LOG).get(key))))
-  const tables = replayRecords(records)
+  const tables: Replayed = new Map()
+  let logDocs = 0
+  const log = tx.objectStore(LOG)
+  await Promise.all(keys.map((key) => request(log.get(key)).then((record) => void (logDocs += replayRecord(tables, record)))))
   let snapshotDocs = 0
   const result: StoredCollection[] = []
-  for (const { name, maxId, reads } of snapshot) {
-    const docs: StoredDoc[] = []
-    for (const answer of await reads) for (const chunk of answer) for (const doc of checkChunk(chunk)) docs.push(doc)
+  // Merging a large log is done in slices, after the reads.
+  const merged = (docs: StoredDoc[], changes: Changes) => (changes.size < ROWS_WORTH_YIELDING ? mergeChanges(docs, changes) : runInSlices(mergeSteps(docs, changes)))
+  for (const { name, maxId, docs, read } of snapshot) {
+    await read
     snapshotDocs += docs.length
     const table = tables.get(name)
     tables.delete(name)
-    result.push({ name, maxId: Math.max(maxId, table?.maxId ?? 0), data: table ? mergeChanges(docs, table.changes) : docs })
+    result.push({ name, maxId: Math.max(maxId, table?.maxId ?? 0), data: table ? await merged(docs, table.changes) : docs })
   }
   // Collections the snapshot does not know yet.
-  for (const [name, { maxId, changes }] of tables) result.push({ name, maxId, data: mergeChanges([], changes) })
-  let logDocs = 0
-  for (const record of records) for (const c of (record as { collections: Array<{ put: unknown[]; removed: unknown[] }> }).collections) logDocs += c.put.length + c.removed.length
+  for (const [name, { maxId, changes }] of tables) result.push({ name, maxId, data: await merged([], changes) })
   const sizes = { snapshotDocs, logDocs, logRecords: keys.length }
   return result.length === 0 ? { legacy: false, sizes } : { stored: { collections: result }, legacy: false, sizes }
 }

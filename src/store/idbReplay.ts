@@ -30,13 +30,26 @@ export function checkChunk(value: unknown): StoredDoc[] {
 
 /** `docs` (in `$loki` order) with `changes` applied, still in `$loki` order. */
 export function mergeChanges(docs: StoredDoc[], changes: Changes): StoredDoc[] {
+  const steps = mergeSteps(docs, changes)
+  for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value
+}
+
+/** Ids merged between two steps of {@link mergeSteps} (well under a millisecond). */
+const IDS_PER_STEP = 5_000
+
+/**
+ * {@link mergeChanges} as steps, for `runInSlices`: a load that merges a large log runs it in
+ * slices between which the event loop gets a turn.
+ */
+export function* mergeSteps(docs: StoredDoc[], changes: Changes): Generator<void, StoredDoc[]> {
   if (changes.size === 0) return docs
   const ids = [...changes.keys()]
   // Often already in order (ids are given out rising: a sync's new documents); sorting is then skipped.
   if (ids.some((id, i) => i > 0 && id < (ids[i - 1] as number))) ids.sort((a, b) => a - b)
   const merged: StoredDoc[] = []
   let at = 0
-  for (const id of ids) {
+  for (const [i, id] of ids.entries()) {
+    if (i % IDS_PER_STEP === IDS_PER_STEP - 1) yield
     while (at < docs.length && (docs[at] as StoredDoc).$loki < id) merged.push(docs[at++] as StoredDoc)
     if (at < docs.length && (docs[at] as StoredDoc).$loki === id) at++
     const doc = changes.get(id)
@@ -46,17 +59,19 @@ export function mergeChanges(docs: StoredDoc[], changes: Changes): StoredDoc[] {
   return merged
 }
 
-/** The changes of log records replayed in order, by collection, with each collection's largest `maxId`. */
-export function replayRecords(records: unknown[]): Map<string, { maxId: number; changes: Changes }> {
-  const tables = new Map<string, { maxId: number; changes: Changes }>()
-  for (const value of records) {
-    for (const { name, maxId, put, removed } of checkRecord(value).collections) {
-      let table = tables.get(name)
-      if (!table) tables.set(name, (table = { maxId: 0, changes: new Map() }))
-      if (Number.isInteger(maxId) && maxId > table.maxId) table.maxId = maxId
-      for (const doc of put) table.changes.set(doc.$loki, doc)
-      for (const id of removed) table.changes.set(id, null)
-    }
+/** Per collection: its changes by id (later records win) and the largest `maxId` its records gave. */
+export type Replayed = Map<string, { maxId: number; changes: Changes }>
+
+/** Lays one log record (the next in key order) over `tables`; returns the documents and removals it holds. */
+export function replayRecord(tables: Replayed, value: unknown): number {
+  let count = 0
+  for (const { name, maxId, put, removed } of checkRecord(value).collections) {
+    let table = tables.get(name)
+    if (!table) tables.set(name, (table = { maxId: 0, changes: new Map() }))
+    if (Number.isInteger(maxId) && maxId > table.maxId) table.maxId = maxId
+    for (const doc of put) table.changes.set(doc.$loki, doc)
+    for (const id of removed) table.changes.set(id, null)
+    count += put.length + removed.length
   }
-  return tables
+  return count
 }

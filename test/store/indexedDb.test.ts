@@ -140,6 +140,12 @@ describe('IndexedDB persistence (fake-indexeddb)', () => {
     ['a legacy chunk that is not JSON', (name: string) => writeLegacy(name, legacyFile(FORMAT_VERSION), (key, value) => (key === 'note.chunk.0' ? value.slice(0, 10) : value))],
     ['a legacy database of another format version', (name: string) => writeLegacy(name, legacyFile(99))],
     ['a database another library made', (name: string) => foreignDatabase(name)],
+    ['a snapshot chunk that is not a list of documents', (name: string) => savedThenDamaged(name, (db) => {
+      const tx = db.transaction(['chunks', 'collections'], 'readwrite')
+      tx.objectStore('collections').put({ maxId: 2 }, 'note')
+      return tx.objectStore('chunks').put({ not: 'a list' }, ['note', 0])
+    })],
+    ['a log record that is not a change set', (name: string) => savedThenDamaged(name, (db) => db.transaction('log', 'readwrite').objectStore('log').put({ hello: 'world' }))],
   ])('%s is set aside: not a hang or a crash', async (label, make) => {
     const name = `aside-${label.replace(/\W/g, '-')}`
     await make(name)
@@ -169,4 +175,22 @@ function foreignDatabase(name: string): Promise<void> {
     req.onsuccess = () => (req.result.close(), resolve())
     req.onerror = () => reject(req.error)
   })
+}
+
+/** A database this library saved (rows in the snapshot and in the log), then one value damaged by `damage`. */
+async function savedThenDamaged(name: string, damage: (db: IDBDatabase) => IDBRequest): Promise<void> {
+  const store = await openLocalStore({ persistence: indexedDbPersistence(name, { compactWhen: () => false }), collections })
+  store.applyPage({ subscription, changes: [row(1, 'one'), row(2, 'two')], checkpoint: 'c2' })
+  await store.close()
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const req = indexedDB.open(name)
+    req.onsuccess = () => resolve(req.result)
+    req.onerror = () => reject(req.error)
+  })
+  await new Promise((resolve, reject) => {
+    const req = damage(db)
+    req.onsuccess = resolve
+    req.onerror = () => reject(req.error)
+  })
+  db.close()
 }
