@@ -1,5 +1,6 @@
 import type Loki from 'lokijs'
 import { ReplicaError } from '../core/errors'
+import { ROWS_WORTH_YIELDING, yieldToEventLoop } from '../core/yieldToEventLoop'
 import { forgetChanges, saveChanges } from './changeSet'
 import { openDatabase } from './openDatabase'
 import { onPageHidden } from './pageLifecycle'
@@ -40,6 +41,9 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<LocalS
     tombstones: openCollection<TombstoneDoc>(loki, TOMBSTONES, 'id'),
   }))
   const { rows, subscriptions } = handles
+  // Indexing the rows (holders, below) is a task of its own for a large database, after the
+  // collections' own indexes (openDatabase): no one task of opening runs long.
+  if ([...rows.values()].reduce((sum, collection) => sum + collection.data.length, 0) >= ROWS_WORTH_YIELDING) await yieldToEventLoop()
   // One memory per collection, made once: a page asks for it per row.
   const memories = new Map<string, TombstoneMemory>()
   const tombstonesOf = (name: string): TombstoneMemory => {
