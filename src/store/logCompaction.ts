@@ -1,4 +1,4 @@
-import { compactLog, crc32Fallback, createReplay, encodeRecord, framePayload, logMagic, readLog, recordEnd, snapshotRecords } from './logRecords'
+import { compactLog, crc32Fallback, createReplay, encodeRecord, frameParts, logMagic, readLog, recordEnd, snapshotRecords } from './logRecords'
 import type { CompactionJob } from './logRecords'
 
 export type { CompactionJob } from './logRecords'
@@ -12,7 +12,7 @@ export const DOCS_PER_RECORD = 5_000
  * keep function names.
  */
 function workerSource(): string {
-  const parts = [logMagic, crc32Fallback, encodeRecord, framePayload, recordEnd, createReplay, readLog, snapshotRecords, compactLog]
+  const parts = [logMagic, crc32Fallback, encodeRecord, frameParts, recordEnd, createReplay, readLog, snapshotRecords, compactLog]
   return [
     'var __name = (target) => target;',
     "const { parentPort, workerData } = require('node:worker_threads');",

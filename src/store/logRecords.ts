@@ -46,16 +46,15 @@ export function crc32Fallback(bytes: Uint8Array): number {
 
 /** One record, framed. */
 export function encodeRecord(record: LogRecord, crc: Crc): Buffer {
-  return framePayload(JSON.stringify(record), crc)
+  return frameParts([Buffer.from(JSON.stringify(record))], crc)
 }
 
-/** A record's JSON payload, framed: its length, its checksum, its bytes. */
-export function framePayload(payload: string, crc: Crc): Buffer {
-  const length = Buffer.byteLength(payload)
-  const framed = Buffer.allocUnsafe(8 + length)
-  framed.write(payload, 8, 'utf8')
-  framed.writeUInt32LE(length, 0)
-  framed.writeUInt32LE(crc(framed.subarray(8)), 4)
+/** A record's payload, given as consecutive parts of its JSON bytes, framed: its length, its checksum, its bytes. */
+export function frameParts(parts: Buffer[], crc: Crc): Buffer {
+  const framed = Buffer.concat([Buffer.alloc(8), ...parts])
+  const payload = framed.subarray(8)
+  framed.writeUInt32LE(payload.length, 0)
+  framed.writeUInt32LE(crc(payload), 4)
   return framed
 }
 

@@ -6,7 +6,7 @@ import { filePersistence, FORMAT_VERSION } from '../../src'
 import type { FilePersistenceOptions } from '../../src'
 import type { Change } from '../../src/core/pullWire'
 import { openLocalStore } from '../../src/store/localStore'
-import { DOCS_PER_SLICE, stringifyInSlices } from '../../src/store/logEncode'
+import { DOCS_PER_SLICE, encodeInSlices } from '../../src/store/logEncode'
 import { legacyFile } from '../fixtures/legacyDatabase'
 import { MAGIC, readRecords, replayLog } from '../fixtures/logFile'
 import { tempDir } from './harness'
@@ -37,12 +37,12 @@ async function until(holds: () => boolean): Promise<void> {
 }
 
 describe('encoding a record in slices', () => {
-  it('is JSON.stringify of the record, yielding once per slice of documents', async () => {
+  it('gives the bytes of JSON.stringify of the record, yielding once per slice of documents', async () => {
     const docs = Array.from({ length: 2 * DOCS_PER_SLICE + 1 }, (_, i) => ({ $loki: i + 1, k: String(i + 1), r: { id: i + 1, body: `"quoted" \u2028 ${i}` } }))
     const record = { full: true, parts: 3, collections: [{ name: 'a"b', maxId: docs.length, put: docs, removed: [7] }, { name: 'empty', maxId: 0, put: [], removed: [] }] }
     let yields = 0
-    const text = await stringifyInSlices(record, async () => void yields++)
-    expect(text).toBe(JSON.stringify(record))
+    const parts = await encodeInSlices(record, async () => void yields++)
+    expect(Buffer.concat(parts).toString()).toBe(JSON.stringify(record))
     expect(yields).toBe(3)
   })
 })
