@@ -41,6 +41,17 @@ export const ROWS_WORTH_YIELDING = 10_000
 export const SLICE_BUDGET_MS = 8
 
 /**
+ * Runs `steps` to its end at once, in the calling task: the same work as {@link runInSlices}, for
+ * callers that do not yield.
+ *
+ * @example
+ * const state = runToEnd(entityStateSteps(rows, keyOf))
+ */
+export function runToEnd<R>(steps: Generator<void, R>): R {
+  for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value
+}
+
+/**
  * Runs `steps` to its end, yielding to the event loop whenever a slice has run for `budgetMs`.
  * Steps should be short (a millisecond or so): a slice ends at the first step past the budget.
  *

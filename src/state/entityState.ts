@@ -1,4 +1,5 @@
 import type { Key } from '../core/protocol'
+import { runToEnd } from '../core/yieldToEventLoop'
 
 /**
  * A collection's rows in Redux: 2,048 groups chosen by a hash of the key, each one shard while it
@@ -216,11 +217,7 @@ function split<T>(shard: Shard<T>, g: number): Shard<T>[] {
  * size, instead of growing row by row.
  */
 export function entityStateFrom<T>(rows: readonly T[], keyOf: (row: T) => Key): EntityState<T> {
-  const steps = entityStateSteps(rows, keyOf)
-  for (;;) {
-    const step = steps.next()
-    if (step.done) return step.value
-  }
+  return runToEnd(entityStateSteps(rows, keyOf))
 }
 
 /** Rows (or groups, in the last pass) between two pauses of {@link entityStateSteps}. */

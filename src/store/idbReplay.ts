@@ -1,3 +1,4 @@
+import { runToEnd } from '../core/yieldToEventLoop'
 import type { StoredDoc } from './changeSet'
 import type { LogValue } from './idbSchema'
 import { UnreadableDatabase } from './idbRequests'
@@ -30,8 +31,7 @@ export function checkChunk(value: unknown): StoredDoc[] {
 
 /** `docs` (in `$loki` order) with `changes` applied, still in `$loki` order. */
 export function mergeChanges(docs: StoredDoc[], changes: Changes): StoredDoc[] {
-  const steps = mergeSteps(docs, changes)
-  for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value
+  return runToEnd(mergeSteps(docs, changes))
 }
 
 /** Ids merged between two steps of {@link mergeSteps} (well under a millisecond). */
